@@ -1,0 +1,74 @@
+"""Kube: registry, microcapital ledger and income monitoring for Dinas Sosial Kota Serang."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config_class: type[Config] = Config, **overrides) -> Flask:
+    """Build the Flask application with its extensions, blueprints and commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=False,
+        template_folder="../templates",
+        static_folder="static",
+    )
+    settings = {key: getattr(config_class, key) for key in dir(config_class) if key.isupper()}
+    settings.update(overrides)
+    config_class.finalise(settings)
+    app.config.update(settings)
+
+    from kube.core.database import configure_database_engine
+    import kube.models  # noqa: F401  (every table registered before migrations look)
+
+    register_extensions(app)
+    configure_database_engine(app)
+    register_blueprints(app)
+
+    from kube.errors import register_error_handlers
+    from kube.security import register_security
+    from kube.core.filters import register_template_filters
+    from kube.cli import register_commands
+    from kube.navigation import register_navigation
+
+    register_security(app)
+    register_error_handlers(app)
+    register_template_filters(app)
+    register_commands(app)
+    register_navigation(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extension objects to this app."""
+    from kube.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+    from kube.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the HTML blueprints and the JSON API blueprints."""
+    from kube.extensions import api, csrf
+    from kube.auth import bp as auth_bp
+    from kube.audit import bp as audit_bp
+    from kube.main import bp as main_bp
+    from kube.api import api_blueprints
+    from kube.auth import views as _auth_views  # noqa: F401  (views attach routes to bp)
+    from kube.audit import views as _audit_views  # noqa: F401
+    from kube.main import views as _main_views  # noqa: F401
+
+    for blueprint in (main_bp, auth_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in api_blueprints():
+        # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

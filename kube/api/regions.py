@@ -1,0 +1,25 @@
+"""API: the kecamatan and kelurahan of Kota Serang."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kube.api.access import api_access
+from kube.api.schemas import KecamatanSchema
+from kube.auth.models import ROLES
+from kube.extensions import db
+from kube.groups.models import Region
+
+blp = Blueprint("api_regions", __name__, url_prefix="/api/v1/regions", description="Regions")
+
+
+@blp.route("", methods=["GET"])
+@api_access(blp, *ROLES)
+@blp.response(200, KecamatanSchema(many=True))
+def list_regions():
+    """Kecamatan of Kota Serang with their kelurahan, by Kemendagri code."""
+    return db.session.scalars(
+        select(Region).where(Region.level == "kecamatan").order_by(Region.code)
+        .options(selectinload(Region.kelurahan))
+    ).all()

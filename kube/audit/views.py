@@ -1,0 +1,44 @@
+"""The administrators' audit log page with filters."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app, render_template, request
+from sqlalchemy import select
+
+from kube.audit import bp
+from kube.audit.models import AuditEntry
+from kube.auth.models import ADMIN
+from kube.auth.permissions import roles_required
+from kube.extensions import db
+
+
+def _parse_day(text: str | None):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date() if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@roles_required(ADMIN)
+def index():
+    """Audit entries, newest first, filtered by user, action, object and date range."""
+    filters = {key: (request.args.get(key) or "").strip() for key in ("user", "action", "object_type", "object_id", "start", "end")}
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if filters["user"]:
+        query = query.where(AuditEntry.username == filters["user"].lower())
+    if filters["action"]:
+        query = query.where(AuditEntry.action.startswith(filters["action"]))
+    if filters["object_type"]:
+        query = query.where(AuditEntry.object_type == filters["object_type"])
+    if filters["object_id"]:
+        query = query.where(AuditEntry.object_id == filters["object_id"])
+    start, end = _parse_day(filters["start"]), _parse_day(filters["end"])
+    if start:
+        query = query.where(AuditEntry.at >= datetime.combine(start, time.min))
+    if end:
+        query = query.where(AuditEntry.at < datetime.combine(end + timedelta(days=1), time.min))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    object_types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    return render_template("audit/index.html", page=page, filters=filters, object_types=object_types)

@@ -1,0 +1,82 @@
+"""User accounts, roles and hashed API tokens."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kube.extensions import db
+
+ADMIN, OFFICER, LEADER, VIEWER = "admin", "officer", "leader", "viewer"
+ROLES = (ADMIN, OFFICER, LEADER, VIEWER)
+STAFF_ROLES = (ADMIN, OFFICER, VIEWER)
+
+
+def utcnow() -> datetime:
+    """The current moment, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: administrator, program officer, group leader or viewer."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        CheckConstraint("locale IN ('id', 'en')", name="locale_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Nomor Induk Pegawai, the civil-servant id printed on letters.
+    nip: Mapped[str | None] = mapped_column(String(32))
+    #: Jabatan (position) printed on letters, e.g. "Pendamping Kube".
+    position: Mapped[str | None] = mapped_column(String(120))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Bumped on password change or deactivation so every old session ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether this user holds one of the given roles."""
+        return self.role in roles
+
+    @property
+    def is_staff(self) -> bool:
+        """Admins, officers and viewers see every group; leaders only their own."""
+        return self.role in STAFF_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")

@@ -1,0 +1,55 @@
+"""Access rules: every view declares who may use it, and anything undeclared is refused."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from kube.auth.models import ROLES
+
+#: Set on each view function; the app refuses any view that lacks it (deny by default).
+ACCESS_ATTRIBUTE = "kube_access"
+PUBLIC = "public"
+
+
+def public(view):
+    """Mark a view as open to everyone, logged in or not."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def roles_required(*roles: str):
+    """Allow only logged-in users holding one of `roles`; 401/login for others, 403 for wrong role."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401)
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTRIBUTE, tuple(roles))
+        return wrapper
+
+    return decorator
+
+
+#: Any logged-in user, whatever the role.
+login_required = roles_required(*ROLES)
+
+
+def declared_access(view_function) -> object | None:
+    """The access declared by the view that will handle this request, or None."""
+    view_class = getattr(view_function, "view_class", None)
+    if view_class is not None:
+        method = getattr(view_class, request.method.lower(), None)
+        if method is None and request.method == "HEAD":
+            method = getattr(view_class, "get", None)
+        return getattr(method, ACCESS_ATTRIBUTE, None) if method else PUBLIC
+    return getattr(view_function, ACCESS_ATTRIBUTE, None)

@@ -1,0 +1,213 @@
+"""Login, logout, own account and the administrators' user pages."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from kube.auth import bp, operations
+from kube.auth.forms import (
+    ChangePasswordForm, ConfirmForm, LoginForm, NewUserForm, PreferencesForm, ResetPasswordForm,
+    UserForm,
+)
+from kube.auth.models import ADMIN, User
+from kube.auth.permissions import login_required, public, roles_required
+from kube.core.errors import DomainError
+from kube.core.forms import apply_domain_error
+from kube.extensions import db, limiter
+
+
+def login_limit() -> str:
+    """The configured login rate limit."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def username_rate_key() -> str:
+    """Rate-limit key for the account named in a login attempt (form or JSON)."""
+    name = request.form.get("username") if request.form else None
+    if name is None and request.is_json:
+        name = (request.get_json(silent=True) or {}).get("username")
+    return "login-account:" + operations.normalise_username(str(name or ""))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow `next` to a path on this site, never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, key_func=username_rate_key, methods=["POST"])
+def login():
+    """Show the login form and start a fresh session on success."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()
+            flash(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
+        else:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a new session on login prevents session fixation
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(next_url)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End the session completely."""
+    logout_user()
+    session.clear()
+    flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+@public
+def choose_language(code: str):
+    """Switch the interface language for this browser (and the user, when logged in)."""
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            operations.update_user(current_user, locale=code, actor=current_user)
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """A user's own password and language."""
+    password_form = ChangePasswordForm(prefix="pw")
+    preferences_form = PreferencesForm(prefix="pref", locale=current_user.locale)
+    if password_form.submit.data and password_form.validate_on_submit():
+        try:
+            operations.change_own_password(
+                current_user, password_form.current_password.data, password_form.new_password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(password_form, error)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # stay logged in with the new session version
+            flash(_("Kata sandi berhasil diubah."), "success")
+            return redirect(url_for("auth.account"))
+    elif preferences_form.submit.data and preferences_form.validate_on_submit():
+        operations.update_user(current_user, locale=preferences_form.locale.data, actor=current_user)
+        db.session.commit()
+        session["locale"] = preferences_form.locale.data
+        flash(_("Pengaturan disimpan."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", password_form=password_form, preferences_form=preferences_form)
+
+
+@bp.route("/admin/users")
+@roles_required(ADMIN)
+def users():
+    """All accounts, paginated."""
+    page = db.paginate(select(User).order_by(User.role, User.username),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_new():
+    """Create an account."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                form.username.data, form.full_name.data, form.role.data, form.password.data,
+                nip=form.nip.data, position=form.position.data, locale=form.locale.data,
+                active=form.active.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_edit(user_id: int):
+    """Edit an account's profile, role and active flag."""
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                user, full_name=form.full_name.data, role=form.role.data, nip=form.nip.data,
+                position=form.position.data, locale=form.locale.data, active=form.active.data,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Perubahan disimpan."), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_deactivate(user_id: int):
+    """Deactivate an account after confirmation; its sessions and tokens end."""
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            operations.update_user(user, active=False, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Pengguna %(u)s dinonaktifkan.", u=user.username), "success")
+        return redirect(url_for("auth.users"))
+    return render_template(
+        "confirm.html", form=form,
+        title=_("Nonaktifkan pengguna"),
+        question=_("Nonaktifkan %(u)s (%(n)s)? Pengguna ini tidak dapat masuk lagi sampai diaktifkan kembali.",
+                   u=user.username, n=user.full_name),
+        cancel_url=url_for("auth.users"),
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def user_reset_password(user_id: int):
+    """Set a new password for another user."""
+    user = db.get_or_404(User, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_password(user, form.new_password.data, actor=current_user, reason="reset")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, default_field="new_password")
+        else:
+            db.session.commit()
+            flash(_("Kata sandi %(u)s diatur ulang.", u=user.username), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("admin/reset_password.html", form=form, user=user)

@@ -1,0 +1,82 @@
+"""Flask commands: `user create`, `user list`, `demo`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from kube.auth.models import ROLES, User
+from kube.core.errors import DomainError
+from kube.extensions import db
+
+user_cli = AppGroup("user", help="Manage user accounts.")
+
+
+def _read_password() -> str:
+    """A hidden prompt on a terminal; the first line of standard input otherwise."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the username).")
+@click.option("--nip", default=None, help="Staff id (NIP) printed on letters.")
+@click.option("--group", "group_code", default=None, help="Group code a leader leads.")
+def create_user_command(username, role, full_name, nip, group_code):
+    """Create a user; the password is read from a hidden prompt or standard input."""
+    from kube.auth import operations
+
+    extra = {}
+    if group_code:
+        from kube.groups.operations import leader_link_for_code
+
+        extra = leader_link_for_code(group_code, role)
+    elif role == "leader" and "group_id" in User.__table__.c:
+        raise click.UsageError("a leader needs --group GROUP_CODE")
+    password = _read_password()
+    try:
+        user = operations.create_user(username, full_name or username, role, password, nip=nip, **extra)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@user_cli.command("list")
+def list_users_command():
+    """List every account with its role and state."""
+    for user in db.session.scalars(select(User).order_by(User.role, User.username)):
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.username:<24} {user.role:<8} {state:<8} {user.full_name}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def demo_command(if_empty):
+    """Load demo data (accounts, groups, grants and reports) and print the demo logins."""
+    from kube.demo import DEMO_PASSWORD, demo_logins, load_demo
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("Database already has data; demo data not loaded.")
+    else:
+        load_demo()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    logins = demo_logins()
+    if logins:
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, name in logins:
+            click.echo(f"  {username:<16} {role:<8} {name}")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach Kube's commands to `flask --app wsgi`."""
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_command)

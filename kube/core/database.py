@@ -1,0 +1,66 @@
+"""Database engine settings: SQLite pragmas and write transactions that lock up front."""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+
+from kube.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Set by `immediate_transactions()` for CLI work and background threads.
+_force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kube_force_immediate", default=False
+)
+
+
+@contextmanager
+def immediate_transactions():
+    """Within this block, SQLite transactions start with BEGIN IMMEDIATE."""
+    token = _force_immediate.set(True)
+    try:
+        yield
+    finally:
+        _force_immediate.reset(token)
+
+
+def _wants_immediate() -> bool:
+    if _force_immediate.get():
+        return True
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+def is_sqlite() -> bool:
+    """Whether the bound database is SQLite."""
+    return db.engine.dialect.name == "sqlite"
+
+
+def configure_database_engine(app: Flask) -> None:
+    """Turn on SQLite foreign keys, WAL and a busy timeout, and immediate write transactions.
+
+    A write request on SQLite takes the write lock when its transaction begins, so
+    two writers are serialised instead of failing halfway (PostgreSQL uses row locks).
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")

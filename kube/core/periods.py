@@ -1,0 +1,41 @@
+"""Monthly periods (`YYYY-MM`): parsing, arithmetic and month indexes."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_period(text: str) -> date:
+    """Turn `2025-06` into date(2025, 6, 1); raise ValueError on anything else."""
+    match = _PERIOD_RE.match((text or "").strip())
+    if not match:
+        raise ValueError(f"bukan periode YYYY-MM: {text!r}")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def format_period(value: date) -> str:
+    """Turn a month's date into `YYYY-MM`."""
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def month_index(value: date) -> int:
+    """year*12 + month, so months keep their real distance."""
+    return value.year * 12 + value.month
+
+
+def from_month_index(index: int) -> date:
+    """The first day of the month with this index."""
+    year, month = divmod(index - 1, 12)
+    return date(year, month + 1, 1)
+
+
+def add_months(value: date, months: int) -> date:
+    """The first day of the month `months` after (or before) this one."""
+    return from_month_index(month_index(value) + months)
+
+
+def first_of_month(value: date) -> date:
+    """The first day of the month containing this date."""
+    return value.replace(day=1)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up and run Kube locally: virtual environment, packages, database, demo data, server.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./scripts/setup.sh
+.venv/bin/flask --app wsgi db upgrade
+.venv/bin/flask --app wsgi demo --if-empty
+echo "Kube is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
+exec .venv/bin/flask --app wsgi run --host 127.0.0.1 --port 5000

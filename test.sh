@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the whole test suite: on SQLite, then on PostgreSQL when KUBE_TEST_DATABASE_URL is set.
+set -euo pipefail
+cd "$(dirname "$0")"
+KUBE_SETUP_EXTRAS="[test]" source ./scripts/setup.sh
+echo "== Test suite on SQLite =="
+env -u KUBE_TEST_DATABASE_URL .venv/bin/pytest "$@"
+if [ -n "${KUBE_TEST_DATABASE_URL:-}" ]; then
+  echo "== Test suite on PostgreSQL (${KUBE_TEST_DATABASE_URL}) =="
+  .venv/bin/pytest "$@"
+fi

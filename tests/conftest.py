@@ -1,0 +1,133 @@
+"""Fixtures: a migrated test database (SQLite, or PostgreSQL from KUBE_TEST_DATABASE_URL), app, clients."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from config import TestConfig
+from kube import create_app
+from kube.extensions import db as _db
+from kube.extensions import limiter
+
+POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
+#: Seed data written by migrations; every other table is emptied between tests.
+KEPT_TABLES = {"regions", "alembic_version"}
+
+
+def pytest_report_header(config):
+    return f"kube database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+def _normalised(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Drop everything in the PostgreSQL test database so migrations start from empty."""
+    engine = sa.create_engine(_normalised(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A migrated, empty database for the whole session."""
+    if POSTGRES_URL:
+        reset_postgres_schema(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kube-test.sqlite3'}"
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
+def _forget_cached_user():
+    # Test requests share the fixture's app context, and so `g`; each request must load its own user.
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+
+
+def make_app(database_url: str, **overrides):
+    """A fresh app bound to the test database."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+    return app
+
+
+def empty_tables() -> None:
+    """Delete the rows every test may have written, children first."""
+    for table in reversed(_db.metadata.sorted_tables):
+        if table.name not in KEPT_TABLES:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Config overrides for the `app` fixture; tests override this fixture to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_overrides):
+    """The app, inside an app context, with empty tables afterwards."""
+    app = make_app(database_url, **app_overrides)
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+        empty_tables()
+        _db.session.remove()
+        _db.engine.dispose()
+    limiter.reset()
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy object, bound to the test app."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    """A test client for pages and the API."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `flask` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """Log `client` in through the real login form: login(user) or login(user, password)."""
+    from tests.factories import PASSWORD
+
+    def _login(user, password: str = PASSWORD, test_client=None):
+        c = test_client or client
+        response = c.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def users(db):
+    """One committed user of each role."""
+    from tests.factories import make_user
+
+    result = {role: make_user(role) for role in ("admin", "officer", "leader", "viewer")}
+    db.session.commit()
+    return result
