@@ -56,6 +56,23 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
 
+    #: Business types offered for groups (code, Indonesian label); extend with care, codes are stored.
+    BUSINESS_TYPES = (
+        ("warung", "Warung / toko kelontong"),
+        ("kuliner", "Kuliner"),
+        ("sewa_tenda", "Sewa tenda dan kursi"),
+        ("ternak", "Ternak"),
+        ("menjahit", "Menjahit"),
+        ("bengkel", "Bengkel"),
+        ("kerajinan", "Kerajinan"),
+        ("lainnya", "Lainnya"),
+    )
+    GROUP_CODE_PREFIX = os.environ.get("KUBE_GROUP_CODE_PREFIX", "KUBE-3673")
+    GROUP_MIN_MEMBERS = int(os.environ.get("KUBE_GROUP_MIN_MEMBERS", "5"))
+    GROUP_MAX_MEMBERS = int(os.environ.get("KUBE_GROUP_MAX_MEMBERS", "20"))
+    #: Ages outside this range are allowed only after an officer confirms them.
+    MEMBER_AGE_RANGE = (18, 60)
+
     API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("KUBE_API_TOKEN_DAYS", "30")))
     PER_PAGE = 25
 

@@ -65,8 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from kube.auth import views as _auth_views  # noqa: F401  (views attach routes to bp)
     from kube.audit import views as _audit_views  # noqa: F401
     from kube.main import views as _main_views  # noqa: F401
+    from kube.groups import bp as groups_bp
+    from kube.groups import transfer_views as _transfer_views  # noqa: F401
+    from kube.groups import views as _group_views  # noqa: F401
 
-    for blueprint in (main_bp, auth_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

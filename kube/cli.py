@@ -32,15 +32,13 @@ def create_user_command(username, role, full_name, nip, group_code):
     """Create a user; the password is read from a hidden prompt or standard input."""
     from kube.auth import operations
 
-    extra = {}
-    if group_code:
-        from kube.groups.operations import leader_link_for_code
+    from kube.groups.operations import leader_link_for_code
 
-        extra = leader_link_for_code(group_code, role)
-    elif role == "leader" and "group_id" in User.__table__.c:
+    if role == "leader" and not group_code:
         raise click.UsageError("a leader needs --group GROUP_CODE")
     password = _read_password()
     try:
+        extra = leader_link_for_code(group_code, role) if group_code else {}
         user = operations.create_user(username, full_name or username, role, password, nip=nip, **extra)
     except DomainError as error:
         db.session.rollback()

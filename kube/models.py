@@ -1,4 +1,4 @@
 """Imports every model module so metadata (and Alembic) sees all tables."""
 from kube.audit.models import AuditEntry  # noqa: F401
 from kube.auth.models import ApiToken, User  # noqa: F401
-from kube.groups.models import Region  # noqa: F401
+from kube.groups.models import Group, GroupStatusChange, Member, Region  # noqa: F401

@@ -66,6 +66,9 @@ def make_app(database_url: str, **overrides):
 
 def empty_tables() -> None:
     """Delete the rows every test may have written, children first."""
+    from kube.auth.models import User
+
+    _db.session.execute(sa.update(User).values(group_id=None))  # users <-> groups refer to each other
     for table in reversed(_db.metadata.sorted_tables):
         if table.name not in KEPT_TABLES:
             _db.session.execute(table.delete())

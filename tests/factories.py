@@ -21,3 +21,50 @@ def api_token(client, user, password: str = PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", json={"username": user.username, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+# -- groups and members -------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from kube.core.identity import compose_kk, compose_nik  # noqa: E402
+
+_serials = itertools.count(1)
+
+
+def valid_nik(sex: str = "L", birth: date = date(1985, 6, 15), region: str = "367304") -> str:
+    """A NIK that passes every rule, unique within the test run."""
+    return compose_nik(region, birth, sex, next(_serials))
+
+
+def valid_kk(region: str = "367304", recorded: date = date(2015, 3, 10)) -> str:
+    """A No. KK that passes every rule, unique within the test run."""
+    return compose_kk(region, recorded, next(_serials))
+
+
+def member_values(role: str = "anggota", sex: str = "L", birth: date = date(1985, 6, 15), **extra) -> dict:
+    """Valid form values for a new member."""
+    values = {"nik": valid_nik(sex, birth), "kk": valid_kk(), "name": f"Warga {next(_serials)}",
+              "sex": sex, "birth_date": birth, "address": "Kp. Tinggar RT 01/02", "kelurahan_code": "36.73.04.1002",
+              "household_size": 4, "decile": 1, "decile_as_of": date(2024, 1, 1), "extreme_poor": True,
+              "role": role, "joined_on": date(2024, 1, 15)}
+    values.update(extra)
+    return values
+
+
+def make_group(actor, members: int = 0, status: str = "proposed", **values):
+    """A group with `members` current members (the first is ketua), moved to `status` (flushed)."""
+    from kube.groups import operations
+
+    defaults = {"name": f"Kube Maju {next(_serials)}", "business_type": "sewa_tenda",
+                "kelurahan_code": "36.73.04.1002", "address": "Jl. Raya Curug", "formed_on": date(2024, 1, 10),
+                "officer_id": actor.id if actor.role == "officer" else None}
+    defaults.update(values)
+    group = operations.create_group(defaults, actor)
+    for index in range(members):
+        operations.add_member(group, member_values("ketua" if index == 0 else "anggota"), actor)
+    if status in ("active", "graduated", "dissolved"):
+        operations.transition_group(group, "active", actor)
+    if status in ("graduated", "dissolved", "rejected"):
+        operations.transition_group(group, status, actor)
+    return group

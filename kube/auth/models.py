@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from kube.groups.models import Group
 
 from kube.extensions import db
 
@@ -26,6 +30,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
         CheckConstraint("locale IN ('id', 'en')", name="locale_known"),
+        CheckConstraint("role = 'leader' OR group_id IS NULL", name="only_leaders_have_group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,8 +48,12 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: For a leader: the one group whose data they may see and edit.
+    # use_alter: users and groups refer to each other (a group's officer is a user).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", use_alter=True), index=True)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+    group: Mapped["Group | None"] = relationship(foreign_keys=[group_id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

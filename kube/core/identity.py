@@ -154,3 +154,14 @@ def _province_codes() -> frozenset[str]:
     # info() gives an empty dict for a prefix that is not in the table.
     known = {code for code in (f"{i:02d}" for i in range(100)) if regions.info(code)[0][1]}
     return frozenset(known | _EXTRA_PROVINCE_CODES)
+
+
+def compose_nik(region_code: str, birth_date: date, sex: str, serial: int) -> str:
+    """Build a NIK from its parts (women's day + 40); used for demo data and tests."""
+    day = birth_date.day + (40 if sex == "P" else 0)
+    return f"{region_code}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{serial:04d}"
+
+
+def compose_kk(region_code: str, recorded_on: date, serial: int) -> str:
+    """Build a No. KK from its parts; used for demo data and tests."""
+    return f"{region_code}{recorded_on.day:02d}{recorded_on.month:02d}{recorded_on.year % 100:02d}{serial:04d}"
