@@ -79,7 +79,7 @@ def create_group(values: dict, actor: User) -> Group:
     for required in ("name", "business_type", "kelurahan_code", "formed_on"):
         values.setdefault(required, None)
     _check_group_values(values)
-    group = Group(code=f"new-{uuid.uuid4().hex}", status="proposed", **values)
+    group = Group(code=f"new-{uuid.uuid4().hex[:24]}", status="proposed", **values)
     group.name = group.name.strip()
     db.session.add(group)
     db.session.flush()
