@@ -2,3 +2,7 @@
 from kube.audit.models import AuditEntry  # noqa: F401
 from kube.auth.models import ApiToken, User  # noqa: F401
 from kube.groups.models import Group, GroupStatusChange, Member, Region  # noqa: F401
+from kube.ledger.models import (  # noqa: F401
+    Account, Asset, AssetCheck, Budget, Grant, GrantLine, IdempotencyRecord, JournalEntry, JournalLine,
+)
+from kube.ledger import guards  # noqa: F401,E402  (append-only rules on the ledger tables)

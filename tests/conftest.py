@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -35,13 +36,13 @@ def reset_postgres_schema(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """A migrated, empty database for the whole session."""
+def migrated_database(tmp_path_factory) -> str:
+    """A database built by the migrations once per session: PostgreSQL, or a SQLite template file."""
     if POSTGRES_URL:
         reset_postgres_schema(POSTGRES_URL)
         url = POSTGRES_URL
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'kube-test.sqlite3'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
     from flask_migrate import upgrade
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
@@ -49,6 +50,20 @@ def database_url(tmp_path_factory) -> str:
         upgrade()
         _db.engine.dispose()
     return url
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path) -> str:
+    """An empty migrated database for one test.
+
+    SQLite: a copy of the template file. PostgreSQL: the session database, truncated after
+    the test (TRUNCATE, unlike DELETE, passes the ledger's append-only triggers).
+    """
+    if POSTGRES_URL:
+        return migrated_database
+    copy = tmp_path / "kube-test.sqlite3"
+    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
 
 
 def _forget_cached_user():
@@ -65,13 +80,11 @@ def make_app(database_url: str, **overrides):
 
 
 def empty_tables() -> None:
-    """Delete the rows every test may have written, children first."""
-    from kube.auth.models import User
-
-    _db.session.execute(sa.update(User).values(group_id=None))  # users <-> groups refer to each other
-    for table in reversed(_db.metadata.sorted_tables):
-        if table.name not in KEPT_TABLES:
-            _db.session.execute(table.delete())
+    """On PostgreSQL, remove the rows a test wrote (SQLite tests each get a fresh copy)."""
+    if _db.engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(t.name for t in _db.metadata.sorted_tables if t.name not in KEPT_TABLES)
+    _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     _db.session.commit()
 
 

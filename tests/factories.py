@@ -68,3 +68,42 @@ def make_group(actor, members: int = 0, status: str = "proposed", **values):
     if status in ("graduated", "dissolved", "rejected"):
         operations.transition_group(group, status, actor)
     return group
+
+
+# -- ledger -------------------------------------------------------------------------------
+
+TENT_LINES = [
+    {"kind": "equipment", "item": "Tenda dekorasi", "specification": "4 x 6 m, rangka besi", "quantity": 2,
+     "unit": "unit", "unit_value": 6_500_000},
+    {"kind": "equipment", "item": "Kursi lipat", "specification": "besi, sandaran busa", "quantity": 50,
+     "unit": "buah", "unit_value": 90_000},
+]  # Rp17.500.000, like Kota Serang's 2021 Kube grants
+
+
+def make_budget(actor, program: str = "KUBE", year: int = 2025, amount: int = 200_000_000, source: str = "APBD"):
+    """A budget with its appropriation posted (flushed)."""
+    from kube.ledger import operations
+
+    return operations.create_budget(program, year, amount, source, actor)
+
+
+def make_grant(maker, checker=None, status: str = "draft", group=None, lines=None, program: str = "KUBE",
+               year: int = 2025, member=None, handover_date: date = date(2025, 8, 28)):
+    """A grant moved to `status` (draft, submitted, approved, handed_over, cancelled); flushed."""
+    from kube.ledger import operations
+
+    group = group or make_group(maker, members=5, status="active")
+    if program == "UEP" and member is None:
+        member = group.current_members[-1]
+    grant = operations.create_grant(program, year, group, lines or TENT_LINES, maker, member=member)
+    if status in ("submitted", "approved", "handed_over"):
+        operations.submit_grant(grant, maker)
+    if status in ("approved", "handed_over"):
+        operations.approve_grant(grant, checker, today=date(2025, 8, 1))
+    if status == "handed_over":
+        receiver = member if program == "UEP" else group.ketua
+        grant.approved_at = grant.approved_at.replace(year=2025, month=8, day=1)
+        operations.handover_grant(grant, handover_date, receiver, maker, today=date(2026, 11, 28))
+    if status == "cancelled":
+        operations.cancel_grant(grant, "Tidak jadi", maker)
+    return grant

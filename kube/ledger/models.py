@@ -1,0 +1,250 @@
+"""Budgets, grants with item lines, the append-only double-entry ledger, equipment and idempotency keys."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kube.auth.models import utcnow
+from kube.extensions import db
+
+if TYPE_CHECKING:
+    from kube.auth.models import User
+    from kube.groups.models import Group, Member
+
+PROGRAMS = ("KUBE", "UEP")
+FUNDING_SOURCES = ("APBD", "APBN", "lainnya")
+GRANT_STATUSES = ("draft", "submitted", "approved", "handed_over", "cancelled")
+LINE_KINDS = ("equipment", "cash")
+ACCOUNT_KINDS = ("appropriation", "available", "committed", "equipment", "cash")
+CONDITIONS = ("baik", "rusak", "hilang", "dijual")
+ENTRY_KINDS = ("appropriation", "commitment", "disbursement", "release", "reversal")
+
+
+class Budget(db.Model):
+    """The pagu (ceiling) of one program in one fiscal year and where the money comes from."""
+
+    __tablename__ = "budgets"
+    __table_args__ = (
+        UniqueConstraint("program", "year"),
+        CheckConstraint(f"program IN {PROGRAMS!r}", name="program_known"),
+        CheckConstraint(f"source IN {FUNDING_SOURCES!r}", name="source_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int]
+    #: Pagu in whole Rupiah.
+    amount: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<Budget {self.program} {self.year} {self.amount}>"
+
+
+class Grant(db.Model):
+    """Capital given to a group (KUBE) or to one member (UEP), in equipment and/or cash."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        CheckConstraint(f"program IN {PROGRAMS!r}", name="program_known"),
+        CheckConstraint(f"status IN {GRANT_STATUSES!r}", name="status_known"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("(program = 'UEP') = (member_id IS NOT NULL)", name="uep_has_member"),
+        CheckConstraint("approved_by_id IS NULL OR approved_by_id <> recorded_by_id", name="maker_checker"),
+        Index("uq_grants_letter_number", "letter_number", unique=True,
+              sqlite_where=text("letter_number IS NOT NULL"), postgresql_where=text("letter_number IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program: Mapped[str] = mapped_column(String(8))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    #: For UEP only: the one member who receives the grant.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    #: Sum of the lines in whole Rupiah, fixed when the grant leaves draft.
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    handover_date: Mapped[date | None]
+    handed_over_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Berita Acara number, assigned at handover.
+    letter_number: Mapped[str | None] = mapped_column(String(80))
+
+    budget: Mapped[Budget] = relationship()
+    group: Mapped["Group"] = relationship()
+    member: Mapped["Member | None"] = relationship(foreign_keys=[member_id])
+    received_by: Mapped["Member | None"] = relationship(foreign_keys=[received_by_member_id])
+    recorded_by: Mapped["User"] = relationship(foreign_keys=[recorded_by_id])
+    approved_by: Mapped["User | None"] = relationship(foreign_keys=[approved_by_id])
+    handed_over_by: Mapped["User | None"] = relationship(foreign_keys=[handed_over_by_id])
+    lines: Mapped[list[GrantLine]] = relationship(back_populates="grant", order_by="GrantLine.position",
+                                                  cascade="all, delete-orphan")
+
+    @property
+    def year(self) -> int:
+        """The fiscal year whose budget the grant draws on."""
+        return self.budget.year
+
+    def __repr__(self) -> str:
+        return f"<Grant {self.id} {self.program} {self.status} {self.total}>"
+
+
+class GrantLine(db.Model):
+    """One line of a grant: equipment (item, quantity, unit value) or cash."""
+
+    __tablename__ = "grant_lines"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {LINE_KINDS!r}", name="kind_known"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_value > 0", name="unit_value_positive"),
+        CheckConstraint("total = quantity * unit_value", name="total_is_product"),
+        CheckConstraint("kind = 'equipment' OR quantity = 1", name="cash_is_one_line"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(10))
+    item: Mapped[str] = mapped_column(String(120))
+    specification: Mapped[str] = mapped_column(String(255), default="")
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit: Mapped[str] = mapped_column(String(20), default="unit")
+    unit_value: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+    grant: Mapped[Grant] = relationship(back_populates="lines")
+
+
+class Account(db.Model):
+    """A ledger account: a budget's appropriation, available and committed money, or a recipient's capital."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ACCOUNT_KINDS!r}", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable key such as `budget:3:available` or `group:12:equipment`.
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(16))
+    budget_id: Mapped[int | None] = mapped_column(ForeignKey("budgets.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+
+
+class JournalEntry(db.Model):
+    """A balanced posting; never updated or deleted, corrected only by a reversing entry."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ENTRY_KINDS!r}", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The business date of the event (approval day, handover day).
+    entry_date: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(255))
+    budget_id: Mapped[int | None] = mapped_column(ForeignKey("budgets.id"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"), index=True)
+    #: Set on a reversal: the entry it cancels (each entry can be reversed once).
+    reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    lines: Mapped[list[JournalLine]] = relationship(back_populates="entry", order_by="JournalLine.id")
+    grant: Mapped[Grant | None] = relationship()
+
+
+class JournalLine(db.Model):
+    """One side of an entry: a debit or a credit to an account, in whole Rupiah."""
+
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
+        CheckConstraint("(debit = 0) <> (credit = 0)", name="one_side"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    debit: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="lines")
+    account: Mapped[Account] = relationship()
+
+
+class Asset(db.Model):
+    """Equipment held by a group (or a UEP member), from one grant line."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    grant_line_id: Mapped[int] = mapped_column(ForeignKey("grant_lines.id"), unique=True)
+    item: Mapped[str] = mapped_column(String(120))
+    specification: Mapped[str] = mapped_column(String(255), default="")
+    quantity: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date]
+
+    grant: Mapped[Grant] = relationship()
+    checks: Mapped[list[AssetCheck]] = relationship(back_populates="asset", order_by="AssetCheck.checked_on")
+
+
+class AssetCheck(db.Model):
+    """A monitoring visit's finding about one piece of equipment."""
+
+    __tablename__ = "asset_checks"
+    __table_args__ = (CheckConstraint(f"condition IN {CONDITIONS!r}", name="condition_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"), index=True)
+    checked_on: Mapped[date]
+    condition: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    asset: Mapped[Asset] = relationship(back_populates="checks")
+
+
+class IdempotencyRecord(db.Model):
+    """The first response to an API call made with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(128))
+    #: Method and path plus a hash of the body: the same key for another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,460 @@
+"""Ledger rules: budgets, the grant state machine, balanced postings, reversals and the equipment register."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from kube.audit.operations import record_audit
+from kube.auth.models import User, utcnow
+from kube.core.errors import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from kube.extensions import db
+from kube.groups.models import Group, Member
+from kube.ledger.models import (
+    CONDITIONS, FUNDING_SOURCES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
+    JournalEntry, JournalLine,
+)
+
+#: The grant state machine: from status -> statuses it may move to.
+GRANT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("submitted", "cancelled"),
+    "submitted": ("approved", "cancelled"),
+    "approved": ("handed_over", "cancelled"),
+    "handed_over": (),
+    "cancelled": (),
+}
+#: No single line or grant may exceed this (a typo guard: Rp1 triliun).
+MAX_AMOUNT = 1_000_000_000_000
+
+
+class BudgetExceeded(Conflict):
+    """Approving would commit more than the budget has left."""
+
+    code = "budget_exceeded"
+
+
+class UnbalancedEntry(DomainError):
+    """A journal entry whose debits and credits differ, or that has no lines."""
+
+    code = "unbalanced_entry"
+    status = 422
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field: [message]})
+
+
+# -- accounts and postings --------------------------------------------------------------------
+
+def get_account(code: str, name: str, kind: str, **owner) -> Account:
+    """The account with this code, created on first use."""
+    account = db.session.scalar(select(Account).where(Account.code == code))
+    if account is None:
+        account = Account(code=code, name=name, kind=kind, **owner)
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def budget_account(budget: Budget, kind: str) -> Account:
+    """A budget's appropriation, available or committed account."""
+    names = {"appropriation": _("Pagu"), "available": _("Sisa pagu"), "committed": _("Terikat (disetujui)")}
+    return get_account(f"budget:{budget.id}:{kind}", f"{names[kind]} {budget.program} {budget.year}", kind,
+                       budget_id=budget.id)
+
+
+def recipient_account(grant: Grant, kind: str) -> Account:
+    """The equipment or cash capital account of the grant's recipient (group, or UEP member)."""
+    label = _("Peralatan") if kind == "equipment" else _("Modal tunai")
+    if grant.member_id is not None:
+        member = grant.member
+        return get_account(f"member:{member.id}:{kind}", f"{label} {member.name} ({grant.group.code})", kind,
+                           group_id=grant.group_id, member_id=member.id)
+    return get_account(f"group:{grant.group_id}:{kind}", f"{label} {grant.group.code} {grant.group.name}", kind,
+                       group_id=grant.group_id)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One intended line of an entry."""
+
+    account: Account
+    debit: int = 0
+    credit: int = 0
+
+
+def post_entry(kind: str, description: str, postings: list[Posting], actor: User | None, *,
+               entry_date: date | None = None, budget: Budget | None = None, grant: Grant | None = None,
+               reverses: JournalEntry | None = None) -> JournalEntry:
+    """Write a balanced journal entry; anything unbalanced, empty, negative or fractional is refused."""
+    postings = [p for p in postings if p.debit or p.credit]
+    if not postings:
+        raise UnbalancedEntry(_("Jurnal tanpa baris tidak dapat dicatat."))
+    for p in postings:
+        if not isinstance(p.debit, int) or not isinstance(p.credit, int) or isinstance(p.debit, bool):
+            raise UnbalancedEntry(_("Jumlah jurnal harus rupiah bulat."))
+        if p.debit < 0 or p.credit < 0 or (p.debit and p.credit):
+            raise UnbalancedEntry(_("Setiap baris jurnal hanya debit atau kredit, tidak negatif."))
+    debits, credits = sum(p.debit for p in postings), sum(p.credit for p in postings)
+    if debits != credits:
+        raise UnbalancedEntry(_("Jurnal tidak seimbang: debit %(d)d, kredit %(c)d.", d=debits, c=credits))
+    entry = JournalEntry(kind=kind, description=description[:255], entry_date=entry_date or date.today(),
+                         budget_id=budget.id if budget else None, grant_id=grant.id if grant else None,
+                         reverses_entry_id=reverses.id if reverses else None,
+                         created_by_id=actor.id if actor else None)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add_all(JournalLine(entry_id=entry.id, account_id=p.account.id, debit=p.debit, credit=p.credit)
+                       for p in postings)
+    db.session.flush()
+    return entry
+
+
+def reverse_entry(entry: JournalEntry, reason: str, actor: User) -> JournalEntry:
+    """Cancel an entry with a new one that swaps every debit and credit and points to it."""
+    if not (reason or "").strip():
+        raise _invalid("reason", _("Alasan koreksi wajib diisi."))
+    if entry.reverses_entry_id is not None:
+        raise InvalidTransition(_("Jurnal pembalik tidak dapat dibalik lagi."))
+    if db.session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry.id)):
+        raise InvalidTransition(_("Jurnal ini sudah pernah dibalik."))
+    postings = [Posting(line.account, debit=line.credit, credit=line.debit) for line in entry.lines]
+    reversal = post_entry("reversal", f"Koreksi jurnal #{entry.id}: {reason.strip()}", postings, actor,
+                          budget=db.session.get(Budget, entry.budget_id) if entry.budget_id else None,
+                          grant=entry.grant, reverses=entry)
+    record_audit("ledger.reverse", "journal_entry", entry.id, f"dibalik oleh #{reversal.id}: {reason}", actor=actor)
+    return reversal
+
+
+def balances(account_ids: list[int]) -> dict[int, int]:
+    """Debit-minus-credit balance of each account, as sums of its lines."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit))
+        .where(JournalLine.account_id.in_(account_ids)).group_by(JournalLine.account_id)
+    ).all()
+    result = dict.fromkeys(account_ids, 0)
+    result.update({account_id: int(total) for account_id, total in rows})
+    return result
+
+
+def balance(account: Account) -> int:
+    """Debit-minus-credit balance of one account."""
+    return balances([account.id])[account.id]
+
+
+# -- budgets ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """What the budget page shows, derived from the ledger."""
+
+    pagu: int
+    committed: int
+    disbursed: int
+    remaining: int
+
+
+def create_budget(program: str, year: int, amount: int, source: str, actor: User, note: str = "") -> Budget:
+    """Open a program's budget for a fiscal year and post its appropriation."""
+    if program not in PROGRAMS:
+        raise _invalid("program", _("Program tidak dikenal."))
+    if source not in FUNDING_SOURCES:
+        raise _invalid("source", _("Sumber dana tidak dikenal."))
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise _invalid("year", _("Tahun anggaran tidak valid."))
+    _check_amount("amount", amount)
+    if db.session.scalar(select(Budget.id).where(Budget.program == program, Budget.year == year)):
+        message = _("Anggaran %(p)s tahun %(y)d sudah ada.", p=program, y=year)
+        raise Conflict(message, fields={"year": [message]})
+    budget = Budget(program=program, year=year, amount=amount, source=source, note=(note or "").strip()[:255],
+                    created_by_id=actor.id)
+    db.session.add(budget)
+    db.session.flush()
+    post_entry("appropriation", f"Pagu {program} {year} ({source})",
+               [Posting(budget_account(budget, "available"), debit=amount),
+                Posting(budget_account(budget, "appropriation"), credit=amount)],
+               actor, entry_date=date(year, 1, 1), budget=budget)
+    record_audit("budget.create", "budget", budget.id, f"{program} {year}: {amount} ({source})", actor=actor)
+    return budget
+
+
+def revise_budget(budget: Budget, new_amount: int, reason: str, actor: User) -> Budget:
+    """Change a pagu by reversing its appropriation and posting the new one; never below what is used."""
+    _check_amount("amount", new_amount)
+    lock_budget(budget)
+    used = budget_figures([budget])[budget.id]
+    if new_amount < used.committed + used.disbursed:
+        raise BudgetExceeded(_("Pagu baru lebih kecil dari dana yang sudah terikat dan tersalurkan."))
+    reversal = aliased(JournalEntry)
+    current = db.session.scalars(
+        select(JournalEntry).where(JournalEntry.budget_id == budget.id, JournalEntry.kind == "appropriation")
+        .where(~exists().where(reversal.reverses_entry_id == JournalEntry.id))
+        .order_by(JournalEntry.id.desc())
+    ).first()
+    reverse_entry(current, reason, actor)
+    post_entry("appropriation", f"Revisi pagu {budget.program} {budget.year}: {reason.strip()}",
+               [Posting(budget_account(budget, "available"), debit=new_amount),
+                Posting(budget_account(budget, "appropriation"), credit=new_amount)],
+               actor, budget=budget)
+    record_audit("budget.revise", "budget", budget.id, f"{budget.amount} -> {new_amount}: {reason}", actor=actor)
+    budget.amount = new_amount
+    db.session.flush()
+    return budget
+
+
+def budget_figures(budgets: list[Budget]) -> dict[int, BudgetFigures]:
+    """Pagu, committed, disbursed and remaining of each budget, in one query over the ledger."""
+    ids = [b.id for b in budgets]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Account.budget_id, Account.kind, func.sum(JournalLine.debit - JournalLine.credit))
+        .join(JournalLine, JournalLine.account_id == Account.id)
+        .where(Account.budget_id.in_(ids), Account.kind.in_(("appropriation", "available", "committed")))
+        .group_by(Account.budget_id, Account.kind)
+    ).all()
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for budget_id, kind, total in rows:
+        sums[budget_id][kind] = int(total)
+    result = {}
+    for budget_id in ids:
+        pagu = -sums[budget_id]["appropriation"]
+        remaining, committed = sums[budget_id]["available"], sums[budget_id]["committed"]
+        result[budget_id] = BudgetFigures(pagu, committed, pagu - remaining - committed, remaining)
+    return result
+
+
+def lock_budget(budget: Budget) -> Budget:
+    """Lock the budget row until commit (PostgreSQL); SQLite write requests already hold the write lock."""
+    return db.session.execute(
+        select(Budget).where(Budget.id == budget.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _check_amount(field: str, amount) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise _invalid(field, _("Jumlah harus rupiah bulat."))
+    if amount <= 0:
+        raise _invalid(field, _("Jumlah harus lebih dari nol."))
+    if amount > MAX_AMOUNT:
+        raise _invalid(field, _("Jumlah terlalu besar."))
+
+
+# -- grants -----------------------------------------------------------------------------------
+
+def _clean_lines(lines: list[dict]) -> list[GrantLine]:
+    if not lines:
+        raise _invalid("lines", _("Bantuan harus punya paling sedikit satu baris barang atau uang."))
+    cleaned = []
+    for position, raw in enumerate(lines, start=1):
+        kind = raw.get("kind", "equipment")
+        prefix = f"lines.{position - 1}"
+        if kind not in LINE_KINDS:
+            raise _invalid(f"{prefix}.kind", _("Jenis baris harus barang atau uang tunai."))
+        item = (raw.get("item") or ("Uang tunai" if kind == "cash" else "")).strip()
+        if not item:
+            raise _invalid(f"{prefix}.item", _("Nama barang wajib diisi."))
+        quantity = raw.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0 or quantity > 100_000:
+            raise _invalid(f"{prefix}.quantity", _("Jumlah barang harus bilangan bulat positif."))
+        if kind == "cash" and quantity != 1:
+            raise _invalid(f"{prefix}.quantity", _("Baris uang tunai berjumlah 1."))
+        _check_amount(f"{prefix}.unit_value", raw.get("unit_value"))
+        total = quantity * raw["unit_value"]
+        _check_amount(f"{prefix}.unit_value", total)
+        cleaned.append(GrantLine(position=position, kind=kind, item=item[:120],
+                                 specification=(raw.get("specification") or "").strip()[:255],
+                                 quantity=quantity, unit=(raw.get("unit") or ("paket" if kind == "cash" else "unit")).strip()[:20],
+                                 unit_value=raw["unit_value"], total=total))
+    _check_amount("lines", sum(line.total for line in cleaned))
+    return cleaned
+
+
+def create_grant(program: str, year: int, group: Group, lines: list[dict], actor: User, *,
+                 member: Member | None = None, note: str = "") -> Grant:
+    """Record a draft grant to a group (KUBE) or one of its members (UEP)."""
+    if program not in PROGRAMS:
+        raise _invalid("program", _("Program tidak dikenal."))
+    budget = db.session.scalar(select(Budget).where(Budget.program == program, Budget.year == year))
+    if budget is None:
+        raise _invalid("year", _("Belum ada anggaran %(p)s untuk tahun %(y)s.", p=program, y=year))
+    if program == "UEP":
+        if member is None or member.group_id != group.id or member.left_on is not None:
+            raise _invalid("member_id", _("Bantuan UEP harus untuk anggota aktif kelompok ini."))
+    elif member is not None:
+        raise _invalid("member_id", _("Bantuan KUBE diberikan kepada kelompok, bukan perorangan."))
+    if group.status not in ("proposed", "active"):
+        raise InvalidTransition(_("Kelompok berstatus %(s)s tidak dapat menerima bantuan baru.", s=group.status))
+    grant_lines = _clean_lines(lines)
+    grant = Grant(program=program, budget=budget, group=group, member=member, status="draft",
+                  total=sum(line.total for line in grant_lines), note=(note or "").strip(),
+                  recorded_by_id=actor.id, lines=grant_lines)
+    db.session.add(grant)
+    db.session.flush()
+    record_audit("grant.create", "grant", grant.id, f"{program} {year} {group.code}: {grant.total}", actor=actor)
+    return grant
+
+
+def _move(grant: Grant, to_status: str) -> str:
+    if to_status not in GRANT_TRANSITIONS.get(grant.status, ()):
+        raise InvalidTransition(_("Status bantuan tidak dapat diubah dari %(a)s ke %(b)s.", a=grant.status, b=to_status))
+    before, grant.status = grant.status, to_status
+    return before
+
+
+def submit_grant(grant: Grant, actor: User) -> Grant:
+    """Send a draft grant for approval by another officer."""
+    _move(grant, "submitted")
+    grant.submitted_at = utcnow()
+    db.session.flush()
+    record_audit("grant.submit", "grant", grant.id, f"{grant.total}", actor=actor)
+    return grant
+
+
+def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant:
+    """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
+    if grant.status != "submitted":
+        _move(grant, "approved")  # raises with the right message
+    if actor.id == grant.recorded_by_id:
+        raise PermissionDenied(_("Bantuan harus disetujui oleh petugas lain dari yang mencatatnya."))
+    if grant.group.status != "active":
+        raise InvalidTransition(_("Kelompok harus berstatus aktif agar bantuan dapat disetujui."))
+    budget = lock_budget(grant.budget)
+    remaining = balance(budget_account(budget, "available"))
+    if remaining < grant.total:
+        raise BudgetExceeded(_("Sisa pagu %(p)s %(y)d tidak cukup: sisa Rp%(r)s, bantuan Rp%(t)s.",
+                               p=budget.program, y=budget.year, r=f"{remaining:,}".replace(",", "."),
+                               t=f"{grant.total:,}".replace(",", ".")))
+    _move(grant, "approved")
+    grant.approved_by_id, grant.approved_at = actor.id, utcnow()
+    post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",
+               [Posting(budget_account(budget, "committed"), debit=grant.total),
+                Posting(budget_account(budget, "available"), credit=grant.total)],
+               actor, entry_date=today or date.today(), budget=budget, grant=grant)
+    record_audit("grant.approve", "grant", grant.id, f"{grant.total}", actor=actor)
+    return grant
+
+
+def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: User,
+                   today: date | None = None) -> Grant:
+    """Hand over an approved grant: disburse into the recipient's accounts and register the equipment."""
+    today = today or date.today()
+    if grant.status != "approved":
+        _move(grant, "handed_over")
+    if grant.group.status != "active":
+        raise InvalidTransition(_("Kelompok harus berstatus aktif untuk menerima bantuan."))
+    if handover_date > today:
+        raise _invalid("date", _("Tanggal serah terima tidak boleh di masa depan."))
+    if grant.approved_at and handover_date < grant.approved_at.date():
+        raise _invalid("date", _("Tanggal serah terima tidak boleh sebelum tanggal persetujuan."))
+    expected = grant.member if grant.program == "UEP" else grant.group.ketua
+    if expected is None or receiver is None or receiver.id != expected.id:
+        message = (_("Bantuan UEP diterima oleh anggota penerimanya sendiri.") if grant.program == "UEP"
+                   else _("Bantuan KUBE diterima oleh ketua kelompok yang sedang menjabat."))
+        raise _invalid("received_by_member_id", message)
+    budget = lock_budget(grant.budget)
+    by_kind = defaultdict(int)
+    for line in grant.lines:
+        by_kind[line.kind] += line.total
+    postings = [Posting(recipient_account(grant, kind), debit=amount) for kind, amount in sorted(by_kind.items())]
+    postings.append(Posting(budget_account(budget, "committed"), credit=grant.total))
+    _move(grant, "handed_over")
+    grant.handover_date, grant.handed_over_by_id, grant.received_by_member_id = handover_date, actor.id, receiver.id
+    post_entry("disbursement", f"Serah terima bantuan #{grant.id} {grant.group.code}", postings, actor,
+               entry_date=handover_date, budget=budget, grant=grant)
+    for line in grant.lines:
+        if line.kind == "equipment":
+            db.session.add(Asset(group_id=grant.group_id, member_id=grant.member_id, grant_id=grant.id,
+                                 grant_line_id=line.id, item=line.item, specification=line.specification,
+                                 quantity=line.quantity, unit=line.unit, value=line.total, received_on=handover_date))
+    if grant.program == "KUBE" and grant.group.kube_grant_received_on is None:
+        grant.group.kube_grant_received_on = handover_date
+    db.session.flush()
+    record_audit("grant.handover", "grant", grant.id, f"{handover_date.isoformat()} oleh {actor.username}, "
+                 f"diterima {receiver.name}", actor=actor)
+    return grant
+
+
+def cancel_grant(grant: Grant, reason: str, actor: User) -> Grant:
+    """Cancel a grant that has not been handed over; an approved one releases its commitment."""
+    if not (reason or "").strip():
+        raise _invalid("reason", _("Alasan pembatalan wajib diisi."))
+    was = grant.status
+    if was == "approved":
+        budget = lock_budget(grant.budget)
+        post_entry("release", f"Pembatalan bantuan #{grant.id}: {reason.strip()}",
+                   [Posting(budget_account(budget, "available"), debit=grant.total),
+                    Posting(budget_account(budget, "committed"), credit=grant.total)],
+                   actor, budget=budget, grant=grant)
+    _move(grant, "cancelled")
+    grant.cancelled_at, grant.cancel_reason = utcnow(), reason.strip()[:500]
+    db.session.flush()
+    record_audit("grant.cancel", "grant", grant.id, f"{was} -> cancelled: {reason}", actor=actor)
+    return grant
+
+
+# -- equipment register -----------------------------------------------------------------------
+
+def record_asset_check(asset: Asset, checked_on: date, condition: str, note: str, actor: User,
+                       today: date | None = None) -> AssetCheck:
+    """Record what a monitoring visit found about one piece of equipment."""
+    if condition not in CONDITIONS:
+        raise _invalid("condition", _("Kondisi harus baik, rusak, hilang atau dijual."))
+    if checked_on > (today or date.today()):
+        raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh di masa depan."))
+    if checked_on < asset.received_on:
+        raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh sebelum barang diterima."))
+    check = AssetCheck(asset=asset, checked_on=checked_on, condition=condition, note=(note or "").strip()[:500],
+                       officer_id=actor.id)
+    db.session.add(check)
+    db.session.flush()
+    record_audit("asset.check", "asset", asset.id, f"{condition} {checked_on.isoformat()}", actor=actor)
+    return check
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+def trial_balance() -> list[dict]:
+    """Every account with its debit and credit totals and balance; the balances sum to zero."""
+    rows = db.session.execute(
+        select(Account, func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0))
+        .outerjoin(JournalLine, JournalLine.account_id == Account.id)
+        .group_by(Account.id).order_by(Account.code)
+    ).all()
+    return [{"account": account, "debit": int(debit), "credit": int(credit), "balance": int(debit) - int(credit)}
+            for account, debit, credit in rows]
+
+
+def account_statement(account: Account) -> list[dict]:
+    """An account's lines in order with the running balance."""
+    rows = db.session.execute(
+        select(JournalLine, JournalEntry).join(JournalEntry)
+        .where(JournalLine.account_id == account.id).order_by(JournalEntry.id, JournalLine.id)
+    ).all()
+    running, result = 0, []
+    for line, entry in rows:
+        running += line.debit - line.credit
+        result.append({"entry": entry, "debit": line.debit, "credit": line.credit, "balance": running})
+    return result
+
+
+def group_capital_statement(group: Group) -> list[dict]:
+    """What a group (and its UEP members) received: date, grant, letter, equipment and cash amounts."""
+    rows = db.session.execute(
+        select(JournalEntry, Grant,
+               func.sum(case((Account.kind == "equipment", JournalLine.debit - JournalLine.credit), else_=0)),
+               func.sum(case((Account.kind == "cash", JournalLine.debit - JournalLine.credit), else_=0)))
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .join(Account, Account.id == JournalLine.account_id)
+        .outerjoin(Grant, Grant.id == JournalEntry.grant_id)
+        .where(Account.group_id == group.id)
+        .group_by(JournalEntry.id, Grant.id).order_by(JournalEntry.entry_date, JournalEntry.id)
+    ).all()
+    return [{"entry": entry, "grant": grant, "equipment": int(equipment), "cash": int(cash)}
+            for entry, grant, equipment, cash in rows]
