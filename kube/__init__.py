@@ -68,8 +68,14 @@ def register_blueprints(app: Flask) -> None:
     from kube.groups import bp as groups_bp
     from kube.groups import transfer_views as _transfer_views  # noqa: F401
     from kube.groups import views as _group_views  # noqa: F401
+    from kube.groups import report_views as _report_views  # noqa: F401
+    from kube.ledger import bp as ledger_bp
+    from kube.ledger import letter_views as _letter_views  # noqa: F401
+    from kube.ledger import views as _ledger_views  # noqa: F401
+    from kube.monitoring import bp as monitoring_bp
+    from kube.monitoring import views as _monitoring_views  # noqa: F401
 
-    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, ledger_bp, monitoring_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

@@ -13,8 +13,10 @@ MENU = [
     ("main.index", _l("Beranda"), (ADMIN, OFFICER, LEADER, VIEWER)),
     ("monitoring.dashboard", _l("Dasbor"), (ADMIN, OFFICER, VIEWER)),
     ("groups.index", _l("Kelompok"), (ADMIN, OFFICER, VIEWER)),
+    ("groups.index", _l("Kelompok saya"), (LEADER,)),  # the list sends a leader to their own group
     ("groups.members", _l("Cari anggota"), (ADMIN, OFFICER, VIEWER)),
-    ("reports.my_group", _l("Laporan bulanan"), (LEADER,)),
+    ("groups.my_reports", _l("Laporan bulanan"), (LEADER,)),
+    ("groups.discipline", _l("Kedisiplinan laporan"), (ADMIN, OFFICER, VIEWER)),
     ("monitoring.flags", _l("Peringatan"), (ADMIN, OFFICER, VIEWER)),
     ("ledger.grants", _l("Bantuan"), (ADMIN, OFFICER, VIEWER)),
     ("ledger.budgets", _l("Anggaran"), (ADMIN, OFFICER, VIEWER)),
