@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from kube.audit.operations import record_audit
@@ -169,13 +170,17 @@ def create_budget(program: str, year: int, amount: int, source: str, actor: User
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise _invalid("year", _("Tahun anggaran tidak valid."))
     _check_amount("amount", amount)
+    message = _("Anggaran %(p)s tahun %(y)d sudah ada.", p=program, y=year)
     if db.session.scalar(select(Budget.id).where(Budget.program == program, Budget.year == year)):
-        message = _("Anggaran %(p)s tahun %(y)d sudah ada.", p=program, y=year)
         raise Conflict(message, fields={"year": [message]})
     budget = Budget(program=program, year=year, amount=amount, source=source, note=(note or "").strip()[:255],
                     created_by_id=actor.id)
-    db.session.add(budget)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a twin created at the same moment hits the unique constraint
+            db.session.add(budget)
+            db.session.flush()
+    except IntegrityError as error:
+        raise Conflict(message, fields={"year": [message]}) from error
     post_entry("appropriation", f"Pagu {program} {year} ({source})",
                [Posting(budget_account(budget, "available"), debit=amount),
                 Posting(budget_account(budget, "appropriation"), credit=amount)],
@@ -301,6 +306,13 @@ def create_grant(program: str, year: int, group: Group, lines: list[dict], actor
     return grant
 
 
+def lock_grant(grant: Grant) -> Grant:
+    """Lock the grant row and re-read its status, so two officers acting at once cannot both move it."""
+    return db.session.execute(
+        select(Grant).where(Grant.id == grant.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def _move(grant: Grant, to_status: str) -> str:
     if to_status not in GRANT_TRANSITIONS.get(grant.status, ()):
         raise InvalidTransition(_("Status bantuan tidak dapat diubah dari %(a)s ke %(b)s.", a=grant.status, b=to_status))
@@ -310,6 +322,7 @@ def _move(grant: Grant, to_status: str) -> str:
 
 def submit_grant(grant: Grant, actor: User) -> Grant:
     """Send a draft grant for approval by another officer."""
+    lock_grant(grant)
     _move(grant, "submitted")
     grant.submitted_at = utcnow()
     db.session.flush()
@@ -319,6 +332,7 @@ def submit_grant(grant: Grant, actor: User) -> Grant:
 
 def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant:
     """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
+    lock_grant(grant)
     if grant.status != "submitted":
         _move(grant, "approved")  # raises with the right message
     if actor.id == grant.recorded_by_id:
@@ -345,6 +359,7 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
                    today: date | None = None) -> Grant:
     """Hand over an approved grant: disburse into the recipient's accounts and register the equipment."""
     today = today or date.today()
+    lock_grant(grant)
     if grant.status != "approved":
         _move(grant, "handed_over")
     if grant.group.status != "active":
@@ -365,7 +380,8 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
     postings = [Posting(recipient_account(grant, kind), debit=amount) for kind, amount in sorted(by_kind.items())]
     postings.append(Posting(budget_account(budget, "committed"), credit=grant.total))
     _move(grant, "handed_over")
-    grant.handover_date, grant.handed_over_by_id, grant.received_by_member_id = handover_date, actor.id, receiver.id
+    # Set the relationships, not only the ids, so the letter rendered below sees both people.
+    grant.handover_date, grant.handed_over_by, grant.received_by = handover_date, actor, receiver
     post_entry("disbursement", f"Serah terima bantuan #{grant.id} {grant.group.code}", postings, actor,
                entry_date=handover_date, budget=budget, grant=grant)
     for line in grant.lines:
@@ -378,6 +394,8 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
     db.session.flush()
     record_audit("grant.handover", "grant", grant.id, f"{handover_date.isoformat()} oleh {actor.username}, "
                  f"diterima {receiver.name}", actor=actor)
+    from kube.ledger.letters import issue_letter  # numbered and rendered in this same transaction
+    issue_letter(grant, actor)
     return grant
 
 
@@ -385,6 +403,7 @@ def cancel_grant(grant: Grant, reason: str, actor: User) -> Grant:
     """Cancel a grant that has not been handed over; an approved one releases its commitment."""
     if not (reason or "").strip():
         raise _invalid("reason", _("Alasan pembatalan wajib diisi."))
+    lock_grant(grant)
     was = grant.status
     if was == "approved":
         budget = lock_budget(grant.budget)

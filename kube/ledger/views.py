@@ -1,4 +1,482 @@
-"""HTML pages for budgets, grants, the ledger reports and the equipment register."""
+"""HTML pages for budgets, grants, the ledger reports and the equipment register.
+
+Views parse the form, check the role (and, for leaders, that the group is their own), call one
+operation from `kube.ledger.operations`, and commit once; a refused rule is rolled back and shown
+on the form it came from, with nothing saved.
+"""
 from __future__ import annotations
 
-from kube.ledger import bp  # noqa: F401
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import FieldList
+
+from kube.auth.models import ADMIN, OFFICER, VIEWER, User
+from kube.auth.permissions import login_required, roles_required
+from kube.core.errors import DomainError
+from kube.core.formatting import format_rupiah
+from kube.extensions import db
+from kube.groups.access import get_group_or_404
+from kube.groups.labels import ROLE_LABELS
+from kube.groups.models import Group, Member
+from kube.ledger import bp, operations, queries
+from kube.ledger.forms import (
+    ACCOUNT_KIND_LABELS, CONDITION_BADGES, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_BADGES,
+    GRANT_STATUS_LABELS, MORE_ROWS, PROGRAM_LABELS, SOURCE_LABELS, AssetCheckForm, BudgetForm,
+    BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm, HandoverForm,
+)
+from kube.ledger.models import Account, Asset, Budget, Grant
+
+#: Roles that record budgets, grants, handovers and checks (a different officer approves).
+MANAGERS = (ADMIN, OFFICER)
+STAFF = (ADMIN, OFFICER, VIEWER)
+#: Grant status reached -> the page that moves a grant there.
+ACTION_ENDPOINTS = {
+    "submitted": "ledger.grant_submit",
+    "approved": "ledger.grant_approve",
+    "handed_over": "ledger.grant_handover",
+    "cancelled": "ledger.grant_cancel",
+}
+
+
+# -- labels in templates ----------------------------------------------------------------------
+
+def _label(labels: dict, value: str | None) -> str:
+    return str(labels.get(value, value or "-"))
+
+
+@bp.app_template_filter("grant_status")
+def grant_status(status: str | None) -> str:
+    """A grant status in words: `handed_over` -> Sudah diserahkan."""
+    return _label(GRANT_STATUS_LABELS, status)
+
+
+@bp.app_template_filter("grant_badge")
+def grant_badge(status: str | None) -> str:
+    """The badge class for a grant status."""
+    return GRANT_STATUS_BADGES.get(status, "")
+
+
+@bp.app_template_filter("program_label")
+def program_label(program: str | None) -> str:
+    """KUBE -> KUBE (kelompok), UEP -> UEP (perorangan)."""
+    return _label(PROGRAM_LABELS, program)
+
+
+@bp.app_template_filter("source_label")
+def source_label(source: str | None) -> str:
+    """A funding source in words."""
+    return _label(SOURCE_LABELS, source)
+
+
+@bp.app_template_filter("condition_label")
+def condition_label(condition: str | None) -> str:
+    """An equipment condition in words: `rusak` -> Rusak."""
+    return _label(CONDITION_LABELS, condition)
+
+
+@bp.app_template_filter("condition_badge")
+def condition_badge(condition: str | None) -> str:
+    """The badge class for an equipment condition."""
+    return CONDITION_BADGES.get(condition, "")
+
+
+@bp.app_template_filter("account_kind")
+def account_kind(kind: str | None) -> str:
+    """An account kind in words: `committed` -> Terikat."""
+    return _label(ACCOUNT_KIND_LABELS, kind)
+
+
+@bp.app_template_filter("entry_kind")
+def entry_kind(kind: str | None) -> str:
+    """A journal entry kind in words: `disbursement` -> Serah terima."""
+    return _label(ENTRY_KIND_LABELS, kind)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _can_manage() -> bool:
+    return current_user.role in MANAGERS
+
+
+def _per_page() -> int:
+    return current_app.config["PER_PAGE"]
+
+
+def _show_error(form, error: DomainError, resolve=None) -> None:
+    """Put a refused rule's messages next to their fields, and its full message on top unless shown already.
+
+    `resolve(name)` maps an error field name the form does not have as such (e.g. `lines.2.unit_value`)
+    to a form field, or returns None. Messages about the rows as a whole (`lines`) go on top.
+    """
+    for name, messages in error.fields.items():
+        target = resolve(name) if resolve is not None else None
+        if target is None and "." not in name:
+            target = getattr(form, name, None)
+        if target is not None and not isinstance(target, FieldList) and hasattr(target, "errors"):
+            target.errors = list(target.errors) + list(messages)
+        else:
+            form.form_errors.extend(m for m in messages if m not in form.form_errors)
+    shown = {message for f in form if not isinstance(f, FieldList) for message in f.errors}
+    shown |= {message for row in getattr(form, "lines", []) for f in row.form for message in f.errors}
+    if error.message not in shown and error.message not in form.form_errors:
+        form.form_errors.append(error.message)
+
+
+def _refused(form, error: DomainError, resolve=None) -> None:
+    """Undo whatever the refused operation flushed, then show why."""
+    db.session.rollback()
+    _show_error(form, error, resolve)
+
+
+def _grant_or_404(grant_id: int, with_history: bool = False) -> Grant:
+    """The grant with what its pages show; 404 when missing or, for a leader, another group's."""
+    grant = queries.load_grant(grant_id, with_history=with_history)
+    if grant is None or (not current_user.is_staff and current_user.group_id != grant.group_id):
+        abort(404)
+    return grant
+
+
+def _member_label(member: Member) -> str:
+    return f"{member.name} ({ROLE_LABELS.get(member.role, member.role)})"
+
+
+# -- budgets ----------------------------------------------------------------------------------
+
+@bp.route("/budgets")
+@roles_required(*STAFF)
+def budgets():
+    """Budgets per program and year: pagu, committed, disbursed, remaining and funding source."""
+    page = db.paginate(select(Budget).order_by(Budget.year.desc(), Budget.program),
+                       per_page=_per_page(), error_out=False)
+    figures = operations.budget_figures(page.items)
+    return render_template("ledger/budgets.html", page=page, figures=figures, can_manage=_can_manage(),
+                           can_revise=current_user.role == ADMIN)
+
+
+@bp.route("/budgets/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def budget_new():
+    """Open a program's budget for a fiscal year (its appropriation is posted to the ledger)."""
+    form = BudgetForm()
+    if form.validate_on_submit():
+        try:
+            budget = operations.create_budget(form.program.data, form.year.data, form.amount.data,
+                                              form.source.data, current_user, note=form.note.data or "")
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("Anggaran %(p)s %(y)d dicatat: pagu %(a)s.", p=budget.program, y=budget.year,
+                    a=format_rupiah(budget.amount)), "success")
+            return redirect(url_for("ledger.budgets"))
+    return render_template("ledger/budget_form.html", form=form)
+
+
+@bp.route("/budgets/<int:budget_id>/revise", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def budget_revise(budget_id: int):
+    """Confirm and apply a new pagu with its reason; an amount below what is already used is refused."""
+    budget = db.get_or_404(Budget, budget_id)
+    form = BudgetRevisionForm()
+    if request.method == "GET":
+        form.amount.data = budget.amount
+    refused_amount = None
+    if form.validate_on_submit():
+        old_amount = budget.amount
+        try:
+            operations.revise_budget(budget, form.amount.data, form.reason.data or "", current_user)
+        except DomainError as error:
+            _refused(form, error)
+            refused_amount = form.amount.data
+        else:
+            db.session.commit()
+            flash(_("Pagu %(p)s %(y)d diubah dari %(a)s menjadi %(b)s.", p=budget.program, y=budget.year,
+                    a=format_rupiah(old_amount), b=format_rupiah(budget.amount)), "success")
+            return redirect(url_for("ledger.budgets"))
+    figures = operations.budget_figures([budget])[budget.id]
+    return render_template("ledger/budget_revise.html", form=form, budget=budget, figures=figures,
+                           refused_amount=refused_amount)
+
+
+# -- grants -----------------------------------------------------------------------------------
+
+@bp.route("/grants")
+@roles_required(*STAFF)
+def grants():
+    """Grants with filters (program, year, status, kecamatan, group), totals per status and pagination."""
+    filters = queries.GrantFilters.from_args(request.args)
+    page = queries.paginate_grants(filters, _per_page())
+    totals = queries.grant_totals(filters)
+    return render_template(
+        "ledger/grants.html", page=page, filters=filters, totals=totals,
+        total_count=sum(t.count for t in totals), total_amount=sum(t.amount for t in totals),
+        kecamatan=queries.kecamatan_names(), years=queries.budget_years(), statuses=GRANT_STATUS_LABELS,
+        programs=PROGRAM_LABELS, kecamatan_code_of=queries.kecamatan_code_of, can_manage=_can_manage(),
+    )
+
+
+def _chosen_group(form: GrantForm) -> tuple[Group | None, tuple[str, str] | None]:
+    """The group named by its typed code or picked from the list, or (field, message) saying what is wrong."""
+    code = (form.group_code.data or "").strip().upper()
+    if code:
+        group = db.session.scalar(select(Group).where(Group.code == code))
+        if group is None:
+            return None, ("group_code", _("Tidak ada kelompok dengan kode %(c)s.", c=code))
+        if form.group_id.data and form.group_id.data != group.id:
+            return None, ("group_code", _("Kode yang diketik berbeda dengan kelompok yang dipilih."))
+        return group, None
+    if form.group_id.data:
+        group = db.session.get(Group, form.group_id.data)
+        if group is not None:
+            return group, None
+        return None, ("group_id", _("Pilihan tidak valid."))
+    return None, ("group_id", _("Pilih kelompok atau ketik kodenya."))
+
+
+def _line_field_resolver(form: GrantForm, sources: list[str]):
+    """Map `lines.N.field` from the ledger rules back to the row (or the cash amount) it came from."""
+    def resolve(name: str):
+        parts = name.split(".")
+        if len(parts) != 3 or parts[0] != "lines" or not parts[1].isdigit() or int(parts[1]) >= len(sources):
+            return None
+        source, attribute = sources[int(parts[1])], parts[2]
+        if source == "cash":
+            return form.cash_amount if attribute == "unit_value" else None
+        row = form.lines[int(source.split(":")[1])].form
+        return getattr(row, attribute, None)
+    return resolve
+
+
+@bp.route("/grants/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def grant_new():
+    """Record a draft grant: equipment rows (empty ones ignored) and/or one cash amount."""
+    form = GrantForm()
+    years = queries.budget_years()
+    form.year.choices = [(year, str(year)) for year in years]
+    form.group_id.choices = [("", _("Pilih kelompok"))] + [
+        (group.id, f"{group.code} · {group.name}") for group in queries.eligible_groups()
+    ]
+    if request.method == "GET":
+        this_year = date.today().year
+        form.year.data = this_year if this_year in years else (years[0] if years else None)
+        group_arg = request.args.get("group_id", "")
+        form.group_id.data = int(group_arg) if group_arg.isdigit() else None
+        if request.args.get("program") in PROGRAM_LABELS:
+            form.program.data = request.args["program"]
+    group, group_problem = _chosen_group(form)
+    if group is not None:
+        form.group_id.data = group.id  # a typed code also selects the group in the list
+    members = queries.recipient_choices(group) if group is not None else []
+    form.member_id.choices = [("", _("Bukan UEP (bantuan kelompok)"))] + [(m.id, _member_label(m)) for m in members]
+
+    if form.is_submitted() and (form.add_rows.data or form.show_members.data):
+        # Buttons that only redraw the form (more rows, the chosen group's members) save nothing.
+        for _row in range(MORE_ROWS if form.add_rows.data else 0):
+            if len(form.lines) < form.lines.max_entries:
+                form.lines.append_entry()
+    elif form.validate_on_submit():
+        if form.year.data is None:
+            form.year.errors.append(_("Pilih tahun anggaran; bila kosong, buat anggarannya dulu."))
+        elif group is None:
+            field_name, message = group_problem
+            form[field_name].errors.append(message)
+        else:
+            lines, sources = form.line_values()
+            member = db.session.get(Member, form.member_id.data) if form.member_id.data else None
+            try:
+                grant = operations.create_grant(form.program.data, form.year.data, group, lines, current_user,
+                                                member=member, note=form.note.data or "")
+            except DomainError as error:
+                _refused(form, error, _line_field_resolver(form, sources))
+            else:
+                db.session.commit()
+                flash(_("Bantuan #%(id)d untuk %(g)s dicatat sebagai draf. Total: %(t)s.", id=grant.id,
+                        g=group.code, t=format_rupiah(grant.total)), "success")
+                return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+    return render_template("ledger/grant_form.html", form=form, group=group, has_budgets=bool(years))
+
+
+@bp.route("/grants/<int:grant_id>")
+@login_required
+def grant_detail(grant_id: int):
+    """A grant: lines, total, status history, maker and approver, handover, letter number and actions."""
+    grant = _grant_or_404(grant_id, with_history=True)
+    actions = []
+    if _can_manage():
+        actions = [(to, ACTION_ENDPOINTS[to]) for to in operations.GRANT_TRANSITIONS[grant.status]]
+    entries = queries.grant_entries(grant) if current_user.is_staff else []
+    # The letter pages belong to the letters feature; link to them only where that feature is installed.
+    letter_links = None
+    if grant.letter_number and {"ledger.grant_letter_pdf", "ledger.grant_letters"} <= set(current_app.view_functions):
+        letter_links = {"pdf": url_for("ledger.grant_letter_pdf", grant_id=grant.id),
+                        "all": url_for("ledger.grant_letters", grant_id=grant.id)}
+    return render_template("ledger/grant_detail.html", grant=grant, actions=actions, entries=entries,
+                           letter_links=letter_links)
+
+
+@bp.route("/grants/<int:grant_id>/submit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def grant_submit(grant_id: int):
+    """Confirm, then send a draft grant for approval by another officer."""
+    grant = _grant_or_404(grant_id)
+    form = ConfirmActionForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit_grant(grant, current_user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("Bantuan #%(id)d diajukan untuk disetujui.", id=grant.id), "success")
+            return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+    return render_template("ledger/grant_confirm.html", form=form, grant=grant, to="submitted",
+                           allowed="submitted" in operations.GRANT_TRANSITIONS[grant.status])
+
+
+@bp.route("/grants/<int:grant_id>/approve", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def grant_approve(grant_id: int):
+    """Show the budget left, then approve (commit the money); maker-checker and budget refusals are shown."""
+    grant = _grant_or_404(grant_id)
+    form = ConfirmActionForm()
+    if form.validate_on_submit():
+        try:
+            operations.approve_grant(grant, current_user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("Bantuan #%(id)d disetujui; %(t)s terikat pada pagu %(p)s %(y)d.", id=grant.id,
+                    t=format_rupiah(grant.total), p=grant.budget.program, y=grant.budget.year), "success")
+            return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+    figures = operations.budget_figures([grant.budget])[grant.budget_id]
+    return render_template("ledger/grant_confirm.html", form=form, grant=grant, to="approved",
+                           allowed="approved" in operations.GRANT_TRANSITIONS[grant.status], figures=figures,
+                           is_maker=grant.recorded_by_id == current_user.id)
+
+
+@bp.route("/grants/<int:grant_id>/handover", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def grant_handover(grant_id: int):
+    """Record the handover: date (today by default), the receiving member, the current user handing over."""
+    grant = _grant_or_404(grant_id)
+    members = queries.recipient_choices(grant.group)
+    form = HandoverForm()
+    form.received_by_member_id.choices = [("", _("Pilih penerima"))] + [(m.id, _member_label(m)) for m in members]
+    if request.method == "GET":
+        # The usual receiver (the UEP member, or the group's ketua); the ledger rules check it on save.
+        ketua = next((m for m in members if m.role == "ketua"), None)
+        form.received_by_member_id.data = grant.member_id if grant.program == "UEP" else (ketua.id if ketua else None)
+    if form.validate_on_submit():
+        receiver = db.session.get(Member, form.received_by_member_id.data) if form.received_by_member_id.data else None
+        try:
+            operations.handover_grant(grant, form.handover_date.data, receiver, current_user)
+        except DomainError as error:
+            _refused(form, error, lambda name: form.handover_date if name == "date" else None)
+        else:
+            db.session.commit()
+            flash(_("Serah terima bantuan #%(id)d dicatat; %(t)s masuk ke modal %(g)s.", id=grant.id,
+                    t=format_rupiah(grant.total), g=grant.group.code), "success")
+            return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+    return render_template("ledger/grant_handover.html", form=form, grant=grant,
+                           allowed="handed_over" in operations.GRANT_TRANSITIONS[grant.status])
+
+
+@bp.route("/grants/<int:grant_id>/cancel", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def grant_cancel(grant_id: int):
+    """Cancel a grant not yet handed over, with a reason; an approved one gives its money back to the budget."""
+    grant = _grant_or_404(grant_id)
+    form = CancelGrantForm()
+    if form.validate_on_submit():
+        was_approved = grant.status == "approved"
+        try:
+            operations.cancel_grant(grant, form.reason.data or "", current_user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            message = (_("Bantuan #%(id)d dibatalkan; %(t)s kembali ke sisa pagu.", id=grant.id,
+                         t=format_rupiah(grant.total)) if was_approved
+                       else _("Bantuan #%(id)d dibatalkan.", id=grant.id))
+            flash(message, "success")
+            return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+    return render_template("ledger/grant_cancel.html", form=form, grant=grant,
+                           allowed="cancelled" in operations.GRANT_TRANSITIONS[grant.status])
+
+
+# -- ledger reports ---------------------------------------------------------------------------
+
+@bp.route("/ledger/trial-balance")
+@roles_required(*STAFF)
+def trial_balance():
+    """Every account's debits, credits and balance, with the totals showing debits equal credits."""
+    rows = operations.trial_balance()
+    debit, credit = sum(r["debit"] for r in rows), sum(r["credit"] for r in rows)
+    return render_template("ledger/trial_balance.html", rows=rows, debit=debit, credit=credit,
+                           balance=sum(r["balance"] for r in rows))
+
+
+@bp.route("/ledger/accounts/<int:account_id>")
+@roles_required(*STAFF)
+def account_statement(account_id: int):
+    """An account's entries in order with the running balance; reversals and reversed entries marked."""
+    account = db.get_or_404(Account, account_id)
+    rows = operations.account_statement(account)
+    page = queries.ListPage.of(rows, request.args.get("page", 1, type=int), _per_page())
+    first = page.items[0] if page.items else None
+    opening = first["balance"] - first["debit"] + first["credit"] if first else 0
+    reversed_by = queries.reversed_by([row["entry"].id for row in page.items])
+    return render_template("ledger/account_statement.html", account=account, page=page, opening=opening,
+                           reversed_by=reversed_by, closing=rows[-1]["balance"] if rows else 0)
+
+
+# -- a group's capital and equipment ----------------------------------------------------------
+
+@bp.route("/groups/<int:group_id>/capital")
+@login_required
+def group_statement(group_id: int):
+    """What a group received, when, under which letter, in equipment and cash; and its grants."""
+    group = get_group_or_404(group_id)
+    return render_template("ledger/group_statement.html", group=group, group_ledger=queries.group_ledger(group))
+
+
+@bp.route("/groups/<int:group_id>/equipment")
+@login_required
+def group_assets(group_id: int):
+    """The group's equipment register with each item's last check."""
+    group = get_group_or_404(group_id)
+    return render_template("ledger/group_assets.html", group=group, assets=queries.group_assets(group))
+
+
+@bp.route("/equipment/<int:asset_id>/checks/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def asset_check(asset_id: int):
+    """Record a monitoring visit's finding about one piece of equipment; earlier checks are listed."""
+    asset = db.session.get(Asset, asset_id, options=[joinedload(Asset.grant), selectinload(Asset.checks)])
+    if asset is None:
+        abort(404)
+    group = db.session.get(Group, asset.group_id)
+    form = AssetCheckForm()
+    if form.validate_on_submit():
+        try:
+            operations.record_asset_check(asset, form.checked_on.data, form.condition.data, form.note.data or "",
+                                          current_user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("Pemeriksaan %(i)s dicatat: %(c)s.", i=asset.item, c=condition_label(form.condition.data)),
+                  "success")
+            return redirect(url_for("ledger.group_assets", group_id=asset.group_id))
+    officer_ids = {check.officer_id for check in asset.checks if check.officer_id}
+    officers = dict(db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(officer_ids))
+    ).all()) if officer_ids else {}
+    return render_template("ledger/asset_check.html", form=form, asset=asset, group=group, officers=officers)

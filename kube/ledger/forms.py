@@ -1,0 +1,265 @@
+"""Forms for budgets, grants, their actions and equipment checks, with a whole-Rupiah money field.
+
+Forms only parse input (types, lengths, required fields); the ledger rules themselves (budget
+left, maker-checker, who may receive, positive amounts) live in `kube.ledger.operations` and come
+back as field errors.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField, Field, FieldList, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import TextInput
+
+from kube.groups.forms import KubeForm, optional_int
+
+# -- labels (shown in forms and, through the template filters in views.py, on every page) -----
+
+PROGRAM_LABELS = {"KUBE": _l("KUBE (kelompok)"), "UEP": _l("UEP (perorangan)")}
+SOURCE_LABELS = {"APBD": _l("APBD"), "APBN": _l("APBN"), "lainnya": _l("Lainnya")}
+GRANT_STATUS_LABELS = {
+    "draft": _l("Draf"),
+    "submitted": _l("Diajukan"),
+    "approved": _l("Disetujui"),
+    "handed_over": _l("Sudah diserahkan"),
+    "cancelled": _l("Dibatalkan"),
+}
+#: CSS badge class per grant status (see .badge in kube.css).
+GRANT_STATUS_BADGES = {"draft": "muted", "submitted": "warn", "approved": "ok", "handed_over": "ok",
+                       "cancelled": "bad"}
+CONDITION_LABELS = {"baik": _l("Baik"), "rusak": _l("Rusak"), "hilang": _l("Hilang"), "dijual": _l("Dijual")}
+CONDITION_BADGES = {"baik": "ok", "rusak": "warn", "hilang": "bad", "dijual": "bad"}
+ACCOUNT_KIND_LABELS = {
+    "appropriation": _l("Pagu"),
+    "available": _l("Sisa pagu"),
+    "committed": _l("Terikat"),
+    "equipment": _l("Peralatan"),
+    "cash": _l("Modal tunai"),
+}
+ENTRY_KIND_LABELS = {
+    "appropriation": _l("Pagu"),
+    "commitment": _l("Persetujuan"),
+    "disbursement": _l("Serah terima"),
+    "release": _l("Pelepasan"),
+    "reversal": _l("Koreksi"),
+}
+
+#: Empty equipment rows the grant form offers; a browser without JavaScript cannot add rows itself.
+LINE_ROWS = 6
+#: Rows the "add rows" button appends, and the most a form accepts.
+MORE_ROWS, MAX_ROWS = 3, 30
+
+_input_required = InputRequired(message=_l("Wajib diisi."))
+
+
+def _max(length: int) -> Length:
+    return Length(max=length, message=_l("Paling banyak %(max)d karakter.", max=length))
+
+
+# -- money and counts as people type them -----------------------------------------------------
+
+_GROUPED_DIGITS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def parse_rupiah(text: str) -> int | None:
+    """Whole Rupiah from what a person types: `Rp1.500.000`, `1 500 000`, `1500000`; None when empty.
+
+    Raises ValueError with an Indonesian message for decimals (`1.500.000,50`, `1500.5`) and
+    anything that is not a number. A minus sign is kept: whether an amount may be negative
+    is the ledger's rule, not the parser's.
+    """
+    value = re.sub(r"[\s\u00a0]", "", text or "")
+    if not value:
+        return None
+    negative = False
+    while True:  # "-Rp5.000", "Rp-5.000" and "Rp. 5.000" all occur
+        if value.startswith("-"):
+            negative, value = not negative, value[1:]
+        elif value[:2].lower() == "rp":
+            value = value[2:].lstrip(".")
+        else:
+            break
+    if value.isdigit():
+        amount = int(value)
+    elif _GROUPED_DIGITS.fullmatch(value):
+        amount = int(value.replace(".", ""))
+    elif re.fullmatch(r"[\d.,]+", value) and re.search(r"\d", value):
+        raise ValueError(str(_l("Jumlah harus rupiah bulat tanpa sen atau desimal, misalnya 1.500.000.")))
+    else:
+        raise ValueError(str(_l("Tulis jumlah rupiah dengan angka, misalnya 1.500.000.")))
+    return -amount if negative else amount
+
+
+def format_plain_rupiah(amount: int | None) -> str:
+    """An amount as the money field shows it for editing: 1.500.000 (no `Rp`, so it parses back)."""
+    return "" if amount is None else f"{amount:,}".replace(",", ".")
+
+
+class RupiahField(Field):
+    """A whole-Rupiah amount that also accepts dots, spaces and `Rp`; decimals are refused."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_plain_rupiah(self.data)
+
+    def process_formdata(self, valuelist):
+        """Parse the typed amount; a refused one keeps the raw text so the person can correct it."""
+        self.data = None
+        if valuelist:
+            self.data = parse_rupiah(valuelist[0])
+
+
+class WholeNumberField(IntegerField):
+    """A count (quantity) that may be left empty and says in Indonesian when it is not a whole number."""
+
+    widget = TextInput()  # a number input would let the browser drop what was typed before we can explain
+
+    def process_formdata(self, valuelist):
+        """Parse digits (dots as thousands allowed); empty gives None."""
+        self.data = None
+        text = re.sub(r"\s", "", valuelist[0]) if valuelist else ""
+        if not text:
+            return
+        if text.lstrip("-").isdigit():
+            self.data = int(text)
+        elif _GROUPED_DIGITS.fullmatch(text):
+            self.data = int(text.replace(".", ""))
+        else:
+            raise ValueError(str(_l("Jumlah barang harus bilangan bulat, misalnya 2.")))
+
+
+# -- budgets ----------------------------------------------------------------------------------
+
+PROGRAM_CHOICES = list(PROGRAM_LABELS.items())
+SOURCE_CHOICES = list(SOURCE_LABELS.items())
+
+
+class BudgetForm(KubeForm):
+    """Open a program's budget (pagu) for a fiscal year."""
+
+    program = SelectField(_l("Program"), choices=PROGRAM_CHOICES, validate_choice=False)
+    year = IntegerField(_l("Tahun anggaran"), validators=[_input_required], default=lambda: date.today().year)
+    amount = RupiahField(_l("Pagu (Rp)"), validators=[_input_required],
+                         description=_l("Rupiah bulat, misalnya 200.000.000."))
+    source = SelectField(_l("Sumber dana"), choices=SOURCE_CHOICES, validate_choice=False)
+    note = StringField(_l("Catatan (opsional)"), validators=[Optional(), _max(255)])
+    submit = SubmitField(_l("Simpan anggaran"))
+
+
+class BudgetRevisionForm(KubeForm):
+    """Change a pagu: the new amount and why."""
+
+    amount = RupiahField(_l("Pagu baru (Rp)"), validators=[_input_required])
+    reason = TextAreaField(_l("Alasan revisi"), validators=[Optional(), _max(200)],
+                           description=_l("Misalnya nomor DPA perubahan. Wajib diisi."))
+    submit = SubmitField(_l("Ya, ubah pagu"))
+
+
+# -- grants -----------------------------------------------------------------------------------
+
+class GrantLineForm(KubeForm):
+    """One equipment row of a grant; a row left entirely empty is ignored."""
+
+    class Meta:
+        csrf = False  # a row lives inside the grant form, which carries the token
+
+    item = StringField(_l("Barang"), validators=[Optional(), _max(120)])
+    specification = StringField(_l("Spesifikasi"), validators=[Optional(), _max(255)])
+    quantity = WholeNumberField(_l("Jumlah"), render_kw={"inputmode": "numeric"})
+    unit = StringField(_l("Satuan"), validators=[Optional(), _max(20)], render_kw={"placeholder": "unit"})
+    unit_value = RupiahField(_l("Harga satuan (Rp)"))
+
+    def is_empty(self) -> bool:
+        """Nothing typed in any cell of the row."""
+        return not any((value or "").strip() for field in self for value in (field.raw_data or []))
+
+    def values(self) -> dict:
+        """The row as a line for `create_grant`."""
+        return {"kind": "equipment", "item": (self.item.data or "").strip(),
+                "specification": (self.specification.data or "").strip(), "quantity": self.quantity.data,
+                "unit": (self.unit.data or "").strip(), "unit_value": self.unit_value.data}
+
+
+class GrantForm(KubeForm):
+    """A new draft grant: program, fiscal year, recipient, equipment rows and/or one cash amount."""
+
+    program = SelectField(_l("Program"), choices=PROGRAM_CHOICES, validate_choice=False)
+    year = SelectField(_l("Tahun anggaran"), coerce=optional_int, validate_choice=False)
+    group_id = SelectField(_l("Kelompok"), coerce=optional_int, validate_choice=False)
+    group_code = StringField(_l("atau ketik kode kelompok"), validators=[Optional(), _max(32)],
+                             render_kw={"placeholder": "KUBE-3673-0001", "autocapitalize": "characters"})
+    member_id = SelectField(_l("Anggota penerima (khusus UEP)"), coerce=optional_int, validate_choice=False)
+    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), _max(2000)])
+    lines = FieldList(FormField(GrantLineForm), min_entries=LINE_ROWS, max_entries=MAX_ROWS)
+    cash_amount = RupiahField(_l("Uang tunai (Rp, opsional)"),
+                              description=_l("Isi bila bantuan (juga) berupa uang; satu baris uang tunai."))
+    cash_specification = StringField(_l("Keterangan uang tunai"), validators=[Optional(), _max(255)])
+    show_members = SubmitField(_l("Tampilkan anggota kelompok"))
+    add_rows = SubmitField(_l("Tambah baris barang"))
+    submit = SubmitField(_l("Simpan sebagai draf"))
+
+    def line_values(self) -> tuple[list[dict], list[str]]:
+        """The lines for `create_grant` and, for each, the form field prefix it came from.
+
+        Empty equipment rows are skipped; the cash amount, when given, is the last line.
+        """
+        lines, sources = [], []
+        for index, row in enumerate(self.lines):
+            if not row.form.is_empty():
+                lines.append(row.form.values())
+                sources.append(f"row:{index}")
+        if self.cash_amount.raw_data and (self.cash_amount.raw_data[0] or "").strip():
+            lines.append({"kind": "cash", "item": "Uang tunai", "quantity": 1, "unit": "paket",
+                          "specification": (self.cash_specification.data or "").strip(),
+                          "unit_value": self.cash_amount.data})
+            sources.append("cash")
+        return lines, sources
+
+
+class ConfirmActionForm(KubeForm):
+    """Confirm submitting or approving a grant (the form carries the CSRF token)."""
+
+    submit = SubmitField(_l("Ya, lanjutkan"))
+
+
+class HandoverForm(KubeForm):
+    """The handover: when, and which member signs for it."""
+
+    handover_date = DateField(_l("Tanggal serah terima"), validators=[_input_required], default=date.today)
+    received_by_member_id = SelectField(_l("Diterima oleh"), coerce=optional_int, validate_choice=False)
+    submit = SubmitField(_l("Ya, catat serah terima"))
+
+
+class CancelGrantForm(KubeForm):
+    """Cancel a grant, with the reason (required by the ledger rules)."""
+
+    reason = TextAreaField(_l("Alasan pembatalan"), validators=[Optional(), _max(500)],
+                           description=_l("Wajib diisi; tercatat di riwayat dan jurnal."))
+    submit = SubmitField(_l("Ya, batalkan bantuan"))
+
+
+# -- equipment --------------------------------------------------------------------------------
+
+CONDITION_CHOICES = list(CONDITION_LABELS.items())
+
+
+class AssetCheckForm(KubeForm):
+    """What a monitoring visit found about one piece of equipment."""
+
+    condition = SelectField(_l("Kondisi"), choices=CONDITION_CHOICES, validate_choice=False)
+    checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[_input_required], default=date.today)
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), _max(500)],
+                         description=_l("Misalnya berapa kali disewakan bulan ini, atau kerusakan yang terlihat."))
+    submit = SubmitField(_l("Simpan pemeriksaan"))

@@ -1,0 +1,274 @@
+"""Read-side queries for the ledger pages: filtered grant lists, one grant, a group's ledger, statements.
+
+Each page loads what it shows in a fixed number of statements, whatever the number of rows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+
+from kube.extensions import db
+from kube.groups.models import Group, Member, Region
+from kube.ledger import operations
+from kube.ledger.models import GRANT_STATUSES, PROGRAMS, Asset, AssetCheck, Budget, Grant, JournalEntry
+
+
+# -- the grant list ---------------------------------------------------------------------------
+
+@dataclass
+class GrantFilters:
+    """The grant list's filters, read from the query string; unknown values are ignored, not errors."""
+
+    program: str = ""
+    year: int | None = None
+    status: str = ""
+    kecamatan: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> GrantFilters:
+        """Filters from `request.args`."""
+        program = args.get("program", "")
+        status = args.get("status", "")
+        year_text = (args.get("year") or "").strip()
+        kecamatan = (args.get("kecamatan") or "").strip()
+        return cls(
+            program=program if program in PROGRAMS else "",
+            year=int(year_text) if year_text.isdigit() and len(year_text) == 4 else None,
+            status=status if status in GRANT_STATUSES else "",
+            kecamatan=kecamatan if len(kecamatan) <= 13 else "",
+            q=(args.get("q") or "").strip()[:80],
+        )
+
+    def conditions(self) -> list:
+        """WHERE clauses over Grant joined with its Group and Budget."""
+        clauses = []
+        if self.program:
+            clauses.append(Grant.program == self.program)
+        if self.year:
+            clauses.append(Budget.year == self.year)
+        if self.status:
+            clauses.append(Grant.status == self.status)
+        if self.kecamatan:
+            clauses.append(Group.kelurahan_code.startswith(f"{self.kecamatan}.", autoescape=True))
+        if self.q:
+            pattern = f"%{_escape_like(self.q)}%"
+            clauses.append(or_(Group.code.ilike(pattern, escape="\\"), Group.name.ilike(pattern, escape="\\")))
+        return clauses
+
+
+def _escape_like(text: str) -> str:
+    """Make `%` and `_` typed in a search box match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(statement: Select, filters: GrantFilters) -> Select:
+    return statement.join(Grant.group).join(Grant.budget).where(*filters.conditions())
+
+
+def paginate_grants(filters: GrantFilters, per_page: int) -> Pagination:
+    """One page of grants, newest first, with group, budget and UEP member loaded in the same query."""
+    statement = _filtered(select(Grant), filters).options(
+        contains_eager(Grant.group), contains_eager(Grant.budget), joinedload(Grant.member),
+    ).order_by(Grant.id.desc())
+    return db.paginate(statement, per_page=per_page, error_out=False)
+
+
+@dataclass(frozen=True)
+class StatusTotal:
+    """How many grants, and for how much, in one status."""
+
+    status: str
+    count: int
+    amount: int
+
+
+def grant_totals(filters: GrantFilters) -> list[StatusTotal]:
+    """Count and amount of the filtered grants per status, in the state machine's order (one query)."""
+    rows = db.session.execute(
+        _filtered(select(Grant.status, func.count(Grant.id), func.coalesce(func.sum(Grant.total), 0)), filters)
+        .group_by(Grant.status)
+    ).all()
+    found = {status: StatusTotal(status, int(count), int(amount)) for status, count, amount in rows}
+    return [found[status] for status in GRANT_STATUSES if status in found]
+
+
+def kecamatan_names() -> dict[str, str]:
+    """Kecamatan code -> name, in code order."""
+    return dict(db.session.execute(
+        select(Region.code, Region.name).where(Region.level == "kecamatan").order_by(Region.code)
+    ).all())
+
+
+def budget_years() -> list[int]:
+    """Fiscal years that have a budget, newest first."""
+    return list(db.session.scalars(select(Budget.year).distinct().order_by(Budget.year.desc())))
+
+
+def kecamatan_code_of(kelurahan_code: str) -> str:
+    """36.73.04.1002 -> 36.73.04."""
+    return ".".join(kelurahan_code.split(".")[:3])
+
+
+# -- one grant --------------------------------------------------------------------------------
+
+def load_grant(grant_id: int, with_history: bool = False) -> Grant | None:
+    """A grant with its lines, budget, group, member and maker, in two queries.
+
+    `with_history` also loads the approver, the officer who handed over and the receiver, for the
+    read-only detail page. Pages that change the grant leave them unloaded: the operations set their
+    ids, and a relationship loaded as None beforehand would not follow within the same transaction.
+    """
+    options = [joinedload(Grant.budget), joinedload(Grant.group), joinedload(Grant.member),
+               joinedload(Grant.recorded_by), selectinload(Grant.lines)]
+    if with_history:
+        options += [joinedload(Grant.approved_by), joinedload(Grant.handed_over_by), joinedload(Grant.received_by)]
+    return db.session.execute(
+        select(Grant).where(Grant.id == grant_id).options(*options).execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+
+
+def grant_entries(grant: Grant) -> list[dict]:
+    """The grant's journal entries, each with its amount (the sum of its debits)."""
+    entries = db.session.scalars(
+        select(JournalEntry).where(JournalEntry.grant_id == grant.id)
+        .options(selectinload(JournalEntry.lines)).order_by(JournalEntry.id)
+    ).all()
+    return [{"entry": entry, "amount": sum(line.debit for line in entry.lines)} for entry in entries]
+
+
+def recipient_choices(group: Group) -> list[Member]:
+    """The group's current members, ketua first, who may sign a handover."""
+    members = db.session.scalars(
+        select(Member).where(Member.group_id == group.id, Member.left_on.is_(None)).order_by(Member.name)
+    ).all()
+    return sorted(members, key=lambda m: (m.role != "ketua", m.name))
+
+
+def eligible_groups() -> list[Group]:
+    """Groups that may still be given a new grant (proposed or active), by code."""
+    return list(db.session.scalars(
+        select(Group).where(Group.status.in_(("proposed", "active"))).order_by(Group.code)
+    ))
+
+
+# -- a group's ledger -------------------------------------------------------------------------
+
+@dataclass
+class AssetRow:
+    """One piece of equipment with the latest check made of it (None when never checked)."""
+
+    asset: Asset
+    last_check: AssetCheck | None
+
+
+@dataclass
+class GroupLedger:
+    """What the group pages show of the ledger: grants, capital received and equipment."""
+
+    group: Group
+    grants: list[Grant] = field(default_factory=list)
+    statement: list[dict] = field(default_factory=list)
+    assets: list[AssetRow] = field(default_factory=list)
+
+    @property
+    def equipment_total(self) -> int:
+        """Equipment value received, net of corrections."""
+        return sum(row["equipment"] for row in self.statement)
+
+    @property
+    def cash_total(self) -> int:
+        """Cash received, net of corrections."""
+        return sum(row["cash"] for row in self.statement)
+
+
+def group_assets(group: Group) -> list[AssetRow]:
+    """The group's equipment register with each item's latest check, in one query."""
+    later = aliased(AssetCheck)
+    latest_check_id = (
+        select(later.id).where(later.asset_id == Asset.id)
+        .order_by(later.checked_on.desc(), later.id.desc()).limit(1)
+        .correlate(Asset).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Asset, AssetCheck)
+        .outerjoin(AssetCheck, and_(AssetCheck.asset_id == Asset.id, AssetCheck.id == latest_check_id))
+        .where(Asset.group_id == group.id)
+        .options(joinedload(Asset.grant))
+        .order_by(Asset.received_on, Asset.id)
+    ).all()
+    return [AssetRow(asset, check) for asset, check in rows]
+
+
+def group_ledger(group: Group) -> GroupLedger:
+    """Grants, capital statement and equipment of one group, in three queries."""
+    grants = db.session.scalars(
+        select(Grant).where(Grant.group_id == group.id)
+        .options(joinedload(Grant.budget), joinedload(Grant.member)).order_by(Grant.id.desc())
+    ).all()
+    return GroupLedger(group=group, grants=list(grants), statement=operations.group_capital_statement(group),
+                       assets=group_assets(group))
+
+
+def group_ledger_context(group: Group) -> dict:
+    """Template variables for `templates/ledger/_group_ledger.html` on the group page."""
+    return {"group_ledger": group_ledger(group)}
+
+
+# -- account statements -----------------------------------------------------------------------
+
+@dataclass
+class ListPage:
+    """A page of rows already in memory, shaped like Flask-SQLAlchemy's Pagination for the macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: list, page: int, per_page: int) -> ListPage:
+        """The `page`-th slice of `rows` (out-of-range pages give the last one)."""
+        pages = max(1, math.ceil(len(rows) / per_page))
+        page = min(max(1, page), pages)
+        start = (page - 1) * per_page
+        return cls(items=rows[start:start + per_page], page=page, per_page=per_page, total=len(rows))
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a previous page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page exists."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        """The previous page number."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """The next page number."""
+        return self.page + 1
+
+
+def reversed_by(entry_ids: list[int]) -> dict[int, int]:
+    """Entry id -> id of the entry that reversed it, for those among `entry_ids` that were reversed."""
+    if not entry_ids:
+        return {}
+    return dict(db.session.execute(
+        select(JournalEntry.reverses_entry_id, JournalEntry.id).where(JournalEntry.reverses_entry_id.in_(entry_ids))
+    ).all())
