@@ -1,4 +1,202 @@
-"""Grant letter pages: download, bulk export and the public verification page."""
+"""Grant letter pages: a grant's letters, downloads, replacement, the letter list with bulk export, public verification."""
 from __future__ import annotations
 
-from kube.ledger import bp  # noqa: F401
+import io
+import re
+import tempfile
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from kube.auth.models import ADMIN, OFFICER, VIEWER
+from kube.auth.permissions import login_required, public, roles_required
+from kube.core.errors import DomainError
+from kube.core.forms import apply_domain_error
+from kube.extensions import db
+from kube.groups.access import get_group_or_404
+from kube.groups.forms import KubeForm
+from kube.ledger import bp, letters
+from kube.ledger.forms import PROGRAM_LABELS
+from kube.ledger.models import PROGRAMS, Grant, Letter, LetterSequence
+
+#: Roles that correct letters and export them in bulk.
+MANAGERS = (ADMIN, OFFICER)
+STAFF = (ADMIN, OFFICER, VIEWER)
+#: Largest id a URL may name; the id columns are 32-bit.
+MAX_ID = 2**31 - 1
+EXPORT_MEDIA_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
+
+
+class ReplaceLetterForm(KubeForm):
+    """Why the letter is wrong; the corrected letter gets a new number and names the old one."""
+
+    reason = TextAreaField(_l("Alasan penggantian"), validators=[
+        DataRequired(message=_l("Wajib diisi.")),
+        Length(max=500, message=_l("Paling banyak %(max)d karakter.", max=500)),
+    ])
+    submit = SubmitField(_l("Terbitkan surat pengganti"))
+
+
+# -- lookups with the access rule -------------------------------------------------------------
+
+def visible_grant(grant_id: int) -> Grant:
+    """The grant, or 404 when it does not exist or (for a leader) is another group's."""
+    grant = db.session.get(Grant, grant_id) if grant_id <= MAX_ID else None
+    if grant is None:
+        abort(404)
+    get_group_or_404(grant.group_id)
+    return grant
+
+
+def visible_letter(letter_id: int) -> Letter:
+    """The letter, or 404 when it does not exist or (for a leader) is another group's."""
+    letter = db.session.get(Letter, letter_id) if letter_id <= MAX_ID else None
+    if letter is None:
+        abort(404)
+    get_group_or_404(letter.grant.group_id)
+    return letter
+
+
+def pdf_response(letter: Letter, as_attachment: bool = True):
+    """The stored PDF, byte for byte, with its SHA-256 as the ETag."""
+    response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=as_attachment,
+                         download_name=f"BAST-{letters.export_file_name(letter)}", etag=letter.sha256,
+                         conditional=False, max_age=0)
+    response.headers["X-Letter-Number"] = re.sub(r"[^\x20-\x7e]", "?", letter.number)
+    return response
+
+
+# -- one grant's letters ----------------------------------------------------------------------
+
+@bp.route("/grants/<int:grant_id>/letters")
+@login_required
+def grant_letters(grant_id: int):
+    """A grant's letter and any letters it replaced, with downloads, verification links and correction."""
+    grant = visible_grant(grant_id)
+    history = letters.grant_letters(grant.id)
+    return render_template("letters/grant.html", grant=grant, history=history,
+                           can_replace=current_user.role in MANAGERS,
+                           has_grant_page="ledger.grant_detail" in current_app.view_functions)
+
+
+@bp.route("/grants/<int:grant_id>/letter.pdf")
+@login_required
+def grant_letter_pdf(grant_id: int):
+    """The grant's letter in force, exactly as issued."""
+    grant = visible_grant(grant_id)
+    letter = letters.current_letter(grant.id)
+    if letter is None:
+        abort(404)
+    return pdf_response(letter)
+
+
+@bp.route("/letters/<int:letter_id>.pdf")
+@login_required
+def letter_pdf(letter_id: int):
+    """One letter (also a replaced one), exactly as issued."""
+    return pdf_response(visible_letter(letter_id))
+
+
+@bp.route("/letters/<int:letter_id>/replace", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def letter_replace(letter_id: int):
+    """Confirm, with a reason, and issue a corrected letter with a new number; the old one stays, marked replaced."""
+    letter = visible_letter(letter_id)
+    form = ReplaceLetterForm()
+    if form.validate_on_submit():
+        try:
+            new = letters.replace_letter(letter, form.reason.data, current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error, default_field="reason")
+        else:
+            db.session.commit()
+            flash(_("Surat %(old)s diganti dengan surat nomor %(new)s.", old=letter.number, new=new.number), "success")
+            return redirect(url_for("ledger.grant_letters", grant_id=letter.grant_id))
+    replacement = db.session.scalar(select(Letter).where(Letter.replaces_id == letter.id))
+    return render_template("letters/replace.html", form=form, letter=letter, replacement=replacement)
+
+
+# -- the list and bulk export -----------------------------------------------------------------
+
+def _letter_years() -> list[int]:
+    return list(db.session.scalars(select(LetterSequence.year).order_by(LetterSequence.year.desc())))
+
+
+def _filters(years: list[int]) -> tuple[int, str, list[str]]:
+    """The year and program asked for, with a message for each value that makes no sense."""
+    errors = []
+    default_year = years[0] if years else date.today().year
+    raw_year = request.args.get("year", "").strip()
+    year = default_year
+    if raw_year:
+        if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100:
+            year = int(raw_year)
+        else:
+            errors.append(_("Tahun harus angka antara 2000 dan 2100."))
+    program = request.args.get("program", "").strip()
+    if program and program not in PROGRAMS:
+        errors.append(_("Program tidak dikenal."))
+        program = ""
+    return year, program, errors
+
+
+@bp.route("/letters")
+@roles_required(*STAFF)
+def letters_index():
+    """Issued letters of one year (and program), paginated, with the bulk export for officers."""
+    years = _letter_years()
+    year, program, errors = _filters(years)
+    page = db.paginate(
+        letters.letters_query(year, program or None)
+        .options(selectinload(Letter.replaced_by), selectinload(Letter.replaces)),
+        page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False,
+    )
+    return render_template("letters/index.html", page=page, years=years, year=year, program=program, errors=errors,
+                           programs=PROGRAM_LABELS, can_export=current_user.role in MANAGERS), 400 if errors else 200
+
+
+@bp.route("/letters/export")
+@roles_required(*MANAGERS)
+def letters_export():
+    """Every issued letter of the chosen year (and program) as one PDF or a ZIP of the stored files."""
+    year, program, errors = _filters(_letter_years())
+    fmt = request.args.get("fmt", "zip")
+    if fmt not in letters.EXPORT_FORMATS:
+        errors.append(_("Format unduhan harus PDF atau ZIP."))
+    if not errors and letters.count_letters(year, program or None) == 0:
+        errors.append(_("Tidak ada berita acara untuk tahun %(y)d dengan pilihan ini.", y=year))
+    if errors:
+        for error in errors:
+            flash(error, "error")
+        return redirect(url_for("ledger.letters_index", year=year, program=program or None))
+    # Spooled: small exports stay in memory, a whole year's go to a temporary file.
+    target = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    letters.write_export(year, program or None, fmt, target)
+    target.seek(0)
+    name = f"berita-acara-{year}{'-' + program if program else ''}.{fmt}"
+    return send_file(target, mimetype=EXPORT_MEDIA_TYPES[fmt], as_attachment=True, download_name=name)
+
+
+# -- public verification ----------------------------------------------------------------------
+
+@bp.route("/verify/<token>")
+@public
+def verify_letter(token: str):
+    """Anyone holding the letter can check it: number, date, group, items, total, SHA-256, valid or replaced."""
+    letter = letters.letter_for_token(token)
+    if letter is None:
+        return render_template("letters/verify.html", facts=None), 404
+    replacement = letter.replaced_by
+    # Only the public facts and dates go to the template: nothing that leads to a person's data.
+    return render_template("letters/verify.html", facts=letters.verification_facts(letter), programs=PROGRAM_LABELS,
+                           letter_date=letter.letter_date,
+                           replaced_on=replacement.letter_date if replacement else None,
+                           replacement_token=replacement.token if replacement else None)

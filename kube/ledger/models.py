@@ -1,10 +1,13 @@
-"""Budgets, grants with item lines, the append-only double-entry ledger, equipment and idempotency keys."""
+"""Budgets, grants with item lines, the append-only double-entry ledger, equipment, idempotency keys and letters."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON, BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, inspect,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kube.auth.models import utcnow
@@ -248,3 +251,87 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- grant letters (Berita Acara Serah Terima) ------------------------------------------------
+
+class LetterSequence(db.Model):
+    """The last letter number used in one year; its row is locked while a number is taken, so none repeats or is skipped."""
+
+    __tablename__ = "letter_sequences"
+    __table_args__ = (CheckConstraint("last_seq >= 0", name="last_seq_not_negative"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class Letter(db.Model):
+    """An issued Berita Acara Serah Terima: its number, the exact PDF and its hash; never changed afterwards.
+
+    A correction is a new letter pointing at the one it replaces (`replaces_id`); the old one stays.
+    """
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        CheckConstraint("replaces_id IS NULL OR replaces_id <> id", name="not_self_replacing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    #: The printed number, built from LETTER_NUMBER_PATTERN with (year, seq).
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    #: The year whose sequence the number comes from: the handover date's year.
+    year: Mapped[int]
+    seq: Mapped[int]
+    #: The date the letter states (the handover day).
+    letter_date: Mapped[date]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Unguessable part of the public verification URL /verify/<token>.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The PDF exactly as issued; deferred so lists never load it.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: Hex SHA-256 of `pdf`, printed on the verification page.
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: What the verification page may show (no NIK, no member data), as printed on the letter.
+    public_facts: Mapped[dict] = mapped_column(JSON)
+    #: The letter this one corrects; each letter is replaced at most once.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"), unique=True)
+    #: Why the letter it replaces was wrong (required for a replacement).
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    grant: Mapped[Grant] = relationship()
+    issued_by: Mapped["User | None"] = relationship()
+    replaces: Mapped["Letter | None"] = relationship(remote_side=[id], back_populates="replaced_by")
+    replaced_by: Mapped["Letter | None"] = relationship(back_populates="replaces", uselist=False)
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether this letter is still in force (not replaced by a corrected one)."""
+        return self.replaced_by is None
+
+    def __repr__(self) -> str:
+        return f"<Letter {self.number} grant {self.grant_id}>"
+
+
+class LetterIsFinal(RuntimeError):
+    """Raised when anything tries to change or remove an issued letter."""
+
+
+def _refuse_letter_change(mapper, connection, target):
+    state = inspect(target)
+    # Linking a replacement marks the old letter dirty through the relationship; only column changes count.
+    if any(state.attrs[column.key].history.has_changes() for column in mapper.column_attrs):
+        raise LetterIsFinal(f"letter {target.number} is issued and cannot be changed; issue a replacement")
+
+
+def _refuse_letter_delete(mapper, connection, target):
+    raise LetterIsFinal(f"letter {target.number} is issued and cannot be deleted")
+
+
+# Issued once, kept exactly: a letter row is never updated or deleted.
+event.listen(Letter, "before_update", _refuse_letter_change)
+event.listen(Letter, "before_delete", _refuse_letter_delete)
