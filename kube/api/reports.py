@@ -1,6 +1,206 @@
-"""API: monthly income reports."""
+"""API: monthly income reports (the same operations as the report pages)."""
 from __future__ import annotations
 
+import json
+from datetime import date, datetime, timezone
+
+from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import func, select
+
+from kube.api.access import api_access
+from kube.api.group_schemas import MAX_ID, InputSchema
+from kube.api.schemas import ApiErrorSchema
+from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
+from kube.core.errors import ValidationFailed
+from kube.core.periods import format_period, parse_period
+from kube.extensions import db
+from kube.groups import reports
+from kube.groups.access import get_group_or_404
+from kube.groups.models import Group, IncomeReport
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Monthly income reports")
+
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON body",
+    404: "No such group or report, or (for a leader) not their own group",
+    409: "Refused: report_verified (a leader changing a verified report), invalid_transition, or conflict",
+    422: "validation_error (one message list per field: period, group, revenue, expenses, active_members, "
+         "note, reason) or needs_confirmation (unusual values: repeat with \"confirmed\": true)",
+}
+
+#: flask-smorest's page metadata, documented as what it is on the wire: a JSON string.
+PAGINATION_HEADER = {
+    "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page",
+    "schema": {"type": "string"},
+}
+
+
+def _period_parameter() -> dict:
+    # A fresh dict per route: flask-smorest updates it in place while building the document.
+    return {"in": "path", "name": "period", "required": True,
+            "description": "The month reported, YYYY-MM",
+            "schema": {"type": "string", "pattern": PERIOD_PATTERN, "example": "2025-06"}}
+
+
+def _errors(*statuses: int):
+    """Document the error answers a route can give, in the API error format."""
+
+    def decorator(view):
+        for status in statuses:
+            view = blp.alt_response(status, schema=ApiErrorSchema, description=_ERROR_DESCRIPTIONS[status])(view)
+        return view
+
+    return decorator
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+class Amount(fields.Raw):
+    """A whole-Rupiah amount, passed through as sent so the report rules give their own messages."""
+
+    def __init__(self, **kwargs):
+        # The documented maximum is REPORT_MAX_AMOUNT's default; the rules read the configured one.
+        metadata = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "example": 1_500_000}
+        messages = {"required": _l("Wajib diisi."), "null": _l("Wajib diisi.")}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), error_messages=messages, **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored UTC timestamp, written with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class ReportInputSchema(InputSchema):
+    """A month's report; `confirmed` accepts unusual values, `reason` explains changing a verified report."""
+
+    revenue = Amount(required=True, metadata={"description": "Omzet in whole Rupiah"})
+    expenses = Amount(required=True, metadata={"description": "Biaya in whole Rupiah"})
+    active_members = fields.Raw(
+        allow_none=True, load_default=None,
+        metadata={"type": "integer", "minimum": 0, "nullable": True,
+                  "description": "Members active that month; default: the group's current member count"})
+    note = fields.String(allow_none=True, load_default="", metadata={"maxLength": reports.NOTE_MAX_LENGTH})
+    confirmed = fields.Boolean(load_default=False,
+                               metadata={"description": "Yes, the unusual values are right (see needs_confirmation)"})
+    reason = fields.String(allow_none=True, load_default="",
+                           metadata={"maxLength": reports.REASON_MAX_LENGTH,
+                                     "description": "Why a verified report is changed (required then, officers only)"})
+
+
+class IncomeReportSchema(Schema):
+    """A group's report for one month."""
+
+    id = fields.Integer(required=True)
+    group_id = fields.Integer(required=True)
+    period = fields.Function(lambda report: format_period(report.period), required=True,
+                             metadata={"type": "string", "example": "2025-06", "pattern": PERIOD_PATTERN})
+    revenue = fields.Integer(required=True)
+    expenses = fields.Integer(required=True)
+    net = fields.Integer(required=True, metadata={"description": "revenue - expenses; negative is a loss"})
+    active_members = fields.Integer(required=True)
+    note = fields.String(required=True)
+    confirmed_unusual = fields.Boolean(required=True)
+    entered_on_behalf = fields.Boolean(required=True, metadata={"description": "Entered by an officer for the leader"})
+    submitted_by_id = fields.Integer(required=True, allow_none=True)
+    submitted_at = UtcDateTime(required=True, metadata={"description": "First submission; decides on_time"})
+    updated_at = UtcDateTime(required=True)
+    on_time = fields.Method("_on_time", required=True, metadata={"type": "boolean"})
+    verified = fields.Function(lambda report: report.verified_at is not None, required=True,
+                               metadata={"type": "boolean"})
+    verified_by_id = fields.Integer(required=True, allow_none=True)
+    verified_at = UtcDateTime(required=True, allow_none=True)
+
+    def _on_time(self, report: IncomeReport) -> bool:
+        return reports.is_on_time(report.submitted_at, report.period, current_app.config["REPORT_DUE_DAY"],
+                                  reports.office_timezone())
+
+
+class ReportListArgsSchema(Schema):
+    """Query string of the report list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _group(group_id: int) -> Group:
+    if group_id > MAX_ID:
+        abort(404)
+    return get_group_or_404(group_id)
+
+
+def _period(text: str) -> date:
+    try:
+        return parse_period(text)
+    except ValueError:
+        message = _("Periode harus berbentuk YYYY-MM, misalnya 2025-06.")
+        raise ValidationFailed(message, fields={"period": [message]}) from None
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+@blp.route("/groups/<int:group_id>/income-reports/<period>", methods=["PUT"], parameters=[_period_parameter()])
+@api_access(blp, ADMIN, OFFICER, LEADER)
+@blp.arguments(ReportInputSchema)
+@blp.response(200, IncomeReportSchema, description="The month's report was replaced")
+@blp.alt_response(201, schema=IncomeReportSchema, description="The month's report was created")
+@_errors(400, 404, 409, 422)
+def put_report(values, group_id, period):
+    """Create (201) or replace (200) a group's report for a month that has ended.
+
+    Officers and admins may enter it for the leader (recorded as such) and change a verified
+    report with a `reason`; a leader may change their own group's report until it is verified.
+    """
+    group = _group(group_id)
+    month = _period(period)
+    report, created = reports.submit_report(
+        group, month, {name: values.get(name) for name in reports.REPORT_FIELDS},
+        current_user._get_current_object(), confirmed=values["confirmed"], reason=values.get("reason"),
+    )
+    db.session.commit()
+    return report, 201 if created else 200
+
+
+@blp.route("/groups/<int:group_id>/income-reports", methods=["GET"])
+@api_access(blp, *ROLES)
+@blp.arguments(ReportListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
+@blp.response(200, IncomeReportSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
+              description="Reports, newest month first; page metadata in X-Pagination")
+@_errors(404)
+def list_reports(args, group_id):
+    """A group's reports (paginated with `page` and `per_page`, at most 200); a leader reads only their own."""
+    group = _group(group_id)
+    page, per_page = args["page"], args["per_page"]
+    condition = IncomeReport.group_id == group.id
+    total = db.session.scalar(select(func.count(IncomeReport.id)).where(condition))
+    items = db.session.scalars(
+        select(IncomeReport).where(condition).order_by(IncomeReport.period.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    metadata = blp._make_pagination_metadata(page, per_page, total)
+    return items, {"X-Pagination": json.dumps(metadata)}
+
+
+@blp.route("/groups/<int:group_id>/income-reports/<period>/verify", methods=["POST"],
+           parameters=[_period_parameter()])
+@api_access(blp, ADMIN, OFFICER)
+@blp.response(200, IncomeReportSchema, description="Verified; the leader can no longer change it")
+@_errors(404, 409, 422)
+def verify_report(group_id, period):
+    """Verify a group's report for a month (officers and admins)."""
+    group = _group(group_id)
+    report = reports.verify_report(group, _period(period), current_user._get_current_object())
+    db.session.commit()
+    return report
