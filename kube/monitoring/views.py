@@ -1,4 +1,265 @@
-"""HTML pages for flags, follow-ups and the dashboard."""
+"""HTML pages for flags, follow-ups, the dashboard and a group's income chart."""
 from __future__ import annotations
 
-from kube.monitoring import bp  # noqa: F401
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from kube.auth.models import ADMIN, OFFICER, VIEWER
+from kube.auth.permissions import login_required, roles_required
+from kube.core.errors import DomainError, ValidationFailed
+from kube.core.formatting import format_rupiah
+from kube.core.forms import apply_domain_error
+from kube.core.periods import from_month_index
+from kube.extensions import db
+from kube.groups.access import get_group_or_404
+from kube.groups.models import Group
+from kube.groups.queries import RegionCatalogue, officer_choices
+from kube.monitoring import bp, charts, operations, trends
+from kube.monitoring.forms import ACTION_LABELS, KIND_LABELS, STATE_BADGES, STATE_LABELS, FollowUpForm
+
+STAFF = (ADMIN, OFFICER, VIEWER)
+#: Roles that act on flags; viewers (the head of office) only read.
+FOLLOW_UP_ROLES = (ADMIN, OFFICER)
+
+
+def _check_settings(state) -> None:
+    """Refuse to start with thresholds that make no sense (e.g. a window shorter than its minimum)."""
+    operations.flag_settings(state.app.config)
+
+
+bp.record_once(_check_settings)
+
+
+@bp.app_template_filter("flag_kind")
+def flag_kind_label(kind: str | None) -> str:
+    """A flag kind in words: `not_improving` -> Pendapatan tidak membaik."""
+    return str(KIND_LABELS.get(kind, kind or "-"))
+
+
+@bp.app_template_filter("follow_up_action")
+def follow_up_action_label(action: str | None) -> str:
+    """A follow-up action in words."""
+    return str(ACTION_LABELS.get(action, action or "-"))
+
+
+@bp.app_template_filter("follow_up_state")
+def follow_up_state_label(state: str | None) -> str:
+    """A follow-up state in words: `in_progress` -> Sedang ditangani."""
+    return str(STATE_LABELS.get(state, state or "-"))
+
+
+@bp.app_template_filter("follow_up_badge")
+def follow_up_badge(state: str | None) -> str:
+    """The badge class for a follow-up state."""
+    return STATE_BADGES.get(state, "muted")
+
+
+@bp.app_template_filter("month_index")
+def month_index_label(month: int | None) -> str:
+    """A month index as `Juni 2025`."""
+    return charts.month_long(month) if month is not None else "-"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def trend_summary(trend: trends.Trend) -> str:
+    """The trend in a few words: `data belum cukup`, `naik Rp45.000 per bulan`, `turun ...`, `datar`."""
+    if trend.status != trends.TREND_OK or trend.slope_per_month is None:
+        return _("data belum cukup")
+    amount = format_rupiah(abs(round(trend.slope_per_month)))
+    if trend.slope_per_month > 0:
+        return _("naik %(a)s per bulan", a=amount)
+    if trend.slope_per_month < 0:
+        return _("turun %(a)s per bulan", a=amount)
+    return _("datar")
+
+
+def _group_or_404(group_id: int) -> Group:
+    """The group by id under the usual access rule; ids beyond the column's range are simply not found."""
+    if group_id > operations.MAX_ID:
+        abort(404)
+    return get_group_or_404(group_id)
+
+
+# -- flags ------------------------------------------------------------------------------------
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/monitoring/flags")
+@roles_required(*STAFF)
+def flags():
+    """Flagged groups at an as-of month, most serious first, filtered by kecamatan, kind and officer."""
+    today = operations.office_today()
+    errors: dict[str, list[str]] = {}
+    as_of = filters = None
+    try:
+        as_of = operations.parse_as_of(request.args.get("as_of"), today)
+    except ValidationFailed as error:
+        errors.update(error.fields)
+    officer_text = (request.args.get("officer") or "").strip()
+    officer_id = None
+    if officer_text:
+        try:
+            officer_id = int(officer_text)
+        except ValueError:
+            errors["officer"] = [_("Pendamping tidak dikenal.")]
+    try:
+        filters = operations.check_filters(request.args.get("kecamatan"), request.args.get("kind"), officer_id)
+    except ValidationFailed as error:
+        errors.update(error.fields)
+    context = {
+        "regions": RegionCatalogue.load(),
+        "officers": officer_choices(),
+        "kinds": KIND_LABELS,
+        "args": request.args,
+        "default_as_of": trends.period_text(operations.last_complete_month(today)),
+        "errors": errors,
+        "can_follow_up": current_user.role in FOLLOW_UP_ROLES,
+    }
+    if errors:
+        # The filters stay in the form with their messages; nothing is listed for a bad question.
+        return render_template("monitoring/flags.html", result=None, page=None, **context), 422
+    result = operations.compute_flags(as_of, today, filters)
+    page = operations.ListPage.of(result.flags, _page_number(), current_app.config["PER_PAGE"])
+    latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in page.items), as_of)
+    return render_template("monitoring/flags.html", result=result, page=page, latest=latest, **context)
+
+
+# -- follow-ups -------------------------------------------------------------------------------
+
+@bp.route("/monitoring/groups/<int:group_id>/follow-ups/new", methods=["GET", "POST"])
+@roles_required(*FOLLOW_UP_ROLES)
+def follow_up(group_id: int):
+    """Record a follow-up (visit, training, mentoring or note) on one of a group's flags, with its state."""
+    group = _group_or_404(group_id)
+    today = operations.office_today()
+    as_of = operations.last_complete_month(today)
+    form = FollowUpForm()
+    if request.method == "GET":
+        kind = request.args.get("kind")
+        form.flag_kind.data = kind if kind in trends.FLAG_KINDS else None
+        form.flag_period.data = request.args.get("as_of") or trends.period_text(as_of)
+        form.action_date.data = today
+        form.state.data = "in_progress"
+    if form.validate_on_submit():
+        try:
+            operations.record_follow_up(
+                group, form.flag_kind.data, form.flag_period.data, form.action.data, form.action_date.data,
+                form.note.data, form.state.data, current_user, today=today,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Tindak lanjut untuk %(g)s dicatat.", g=group.name), "success")
+            return redirect(url_for("monitoring.group_follow_ups", group_id=group.id))
+    current = operations.group_trend(group, as_of, today)
+    recent = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all()
+    return render_template("monitoring/follow_up.html", form=form, group=group, current=current, recent=recent,
+                           trend_text=trend_summary(current.trend))
+
+
+@bp.route("/monitoring/groups/<int:group_id>/follow-ups")
+@roles_required(*STAFF)
+def group_follow_ups(group_id: int):
+    """A group's follow-up history, newest first; every state change stays."""
+    group = _group_or_404(group_id)
+    page = db.paginate(operations.follow_up_history_statement(group.id),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    today = operations.office_today()
+    current = operations.group_trend(group, operations.last_complete_month(today), today)
+    return render_template("monitoring/follow_ups.html", group=group, page=page, current=current,
+                           can_follow_up=(current_user.role in FOLLOW_UP_ROLES
+                                          and group.status not in operations.NEVER_FLAGGED_STATUSES))
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+@bp.route("/monitoring/dashboard")
+@roles_required(*STAFF)
+def dashboard():
+    """Active groups, members, this year's grants, reporting rates and flags, per kecamatan, with a chart."""
+    today = operations.office_today()
+    figures = operations.dashboard_figures(today)
+    months = figures.months
+    chart = charts.bar_chart_svg(
+        [(m.month, m.median_net, m.reports) for m in months],
+        title=_("Median pendapatan bersih per kelompok per bulan"),
+        description=_("Median pendapatan bersih kelompok aktif yang melapor, %(a)s sampai %(b)s.",
+                      a=charts.month_long(months[0].month), b=charts.month_long(months[-1].month)),
+        count_label=_("laporan"), empty=_("Belum ada laporan."), svg_id="dashboard-chart",
+    )
+    return render_template("monitoring/dashboard.html", figures=figures, kinds=KIND_LABELS,
+                           chart=Markup(chart), percent=_percent)
+
+
+# -- the group chart --------------------------------------------------------------------------
+
+def income_chart_for(current: operations.GroupTrend, months: int) -> str:
+    """The SVG income chart of a group's trend: the last `months` months, trend line and handovers."""
+    trend = current.trend
+    first = current.as_of - months + 1
+    trend_line = None
+    if trend.status == trends.TREND_OK:
+        trend_line = ((trend.window_start, trend.line_value(trend.window_start)),
+                      (trend.window_end, trend.line_value(trend.window_end)))
+    texts = charts.IncomeChartTexts(
+        title=_("Pendapatan bersih %(g)s per bulan", g=current.group.name),
+        net=_("Pendapatan bersih"), trend=_("Garis tren"), window=_("Jendela tren"),
+        handover=_("Serah terima bantuan"), empty=_("Belum ada laporan pada periode ini."),
+        insufficient=_("data belum cukup"),
+    )
+    return charts.income_chart_svg(
+        [(report.month, report.net) for report in current.series.reports_between(first, current.as_of)],
+        first, current.as_of, window=(trend.window_start, trend.window_end), trend_line=trend_line,
+        handovers=[month for month, _grant in current.series.handovers], texts=texts,
+    )
+
+
+@bp.route("/monitoring/groups/<int:group_id>/chart.svg")
+@login_required
+def group_chart(group_id: int):
+    """A group's monthly net income as an SVG image (`?as_of=YYYY-MM`); staff and the group's own leader."""
+    group = _group_or_404(group_id)
+    today = operations.office_today()
+    as_of = operations.parse_as_of(request.args.get("as_of"), today)
+    current = operations.group_trend(group, as_of, today)
+    svg = income_chart_for(current, current_app.config["MONITORING_CHART_MONTHS"])
+    return Response(svg, mimetype="image/svg+xml")
+
+
+# -- the panel on the group page --------------------------------------------------------------
+
+def group_monitoring_context(group: Group) -> dict:
+    """What templates/monitoring/_group_panel.html shows on a group's page: chart, flags, trend, follow-ups.
+
+    Leaders see their group's chart, trend and flags; follow-ups are for staff only.
+    """
+    today = operations.office_today()
+    as_of = operations.last_complete_month(today)
+    current = operations.group_trend(group, as_of, today)
+    staff = current_user.is_staff
+    follow_ups = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all() if staff else []
+    latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
+    return {
+        "as_of": as_of,
+        "as_of_period": from_month_index(as_of),
+        "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=trends.period_text(as_of)),
+        "trend": current.trend,
+        "trend_label": trend_summary(current.trend),
+        "flags": current.flags,
+        "latest_follow_ups": latest,
+        "follow_ups": follow_ups,
+        "history_url": url_for("monitoring.group_follow_ups", group_id=group.id) if staff else None,
+        "can_follow_up": current_user.role in FOLLOW_UP_ROLES and group.status not in operations.NEVER_FLAGGED_STATUSES,
+    }

@@ -1,0 +1,256 @@
+"""Time the flag computation for one as-of month on 10,000 active groups with 36 months of reports each.
+
+    .venv/bin/python bench/flags.py --reset                      # seed 10,000 groups (about a minute), then time
+    .venv/bin/python bench/flags.py                              # time again on the seeded database
+    .venv/bin/python bench/flags.py --reset --groups 1000
+    .venv/bin/python bench/flags.py --reset --database-url postgresql://postgres@127.0.0.1:5432/kube_bench
+
+Seeding reuses bench/seed.py for staff, groups and members, then makes every group active and
+old enough, and bulk-inserts 36 monthly reports per group (rising, falling, seasonal, stopped,
+poor and gappy series) and a handed-over KUBE grant for a quarter of them. The timed steps run
+in the app context with a fresh session each time, after one warm-up:
+
+- the bare queries: the same three statements the computation sends, rows fetched, nothing built;
+- loading: those queries plus building each group's series;
+- the flags: loading plus evaluating every group (`compute_flags`), the figure that matters;
+- the pages over it (flags page, flags API, dashboard) through the Flask test client.
+
+The table gives the median (and fastest) wall time of `--repeat` runs, the median CPU time of
+this process, the statements sent, and each as a multiple of the bare queries: quote those
+ratios when comparing machines (the CPU ratio holds on a busy machine; on PostgreSQL the
+server's work is only in the wall time).
+`--reset` deletes the SQLite file or DROPS the `public` schema of the PostgreSQL database.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_OFFICER, BENCH_PASSWORD, OUT, make_app  # noqa: E402
+
+DEFAULT_URL = f"sqlite:///{OUT / 'kube-flags.sqlite3'}"
+MONTHS = 36
+CHUNK = 5000
+#: Shares of the report patterns among the seeded groups.
+PATTERNS = [("steady", 40), ("falling", 20), ("seasonal", 15), ("stopped", 10), ("poor", 10), ("gappy", 5)]
+
+
+def seed_reports(url: str, groups: int, seed_value: int = 1, log=print) -> None:
+    """Groups via bench/seed.py, then: all active, formed before the reports, 36 months of reports, grants."""
+    from seed import seed as seed_groups
+    from sqlalchemy import func, insert, select, text, update
+
+    from kube.auth.models import User
+    from kube.core.periods import from_month_index, month_index
+    from kube.extensions import db
+    from kube.groups.models import Group, IncomeReport
+    from kube.ledger.models import Budget, Grant
+
+    seed_groups(url, groups, groups * 5, seed_value, log=log)
+    rng = random.Random(seed_value)
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        today = date.today()
+        last = month_index(today) - 1
+        first = last - MONTHS + 1
+        db.session.execute(update(Group).values(status="active", formed_on=from_month_index(first) - timedelta(days=20)))
+        ids = db.session.scalars(select(Group.id).order_by(Group.id)).all()
+        kinds = [name for name, share in PATTERNS for _ in range(share)]
+        batch, written = [], 0
+        for group_id in ids:
+            pattern = rng.choice(kinds)
+            members = rng.randint(4, 8)
+            level = members * (rng.randint(250, 320) if pattern == "poor" else rng.randint(550, 800)) * 1000
+            for month in range(first, last + 1):
+                ago = last - month
+                if pattern == "stopped" and ago < rng.randint(2, 4):
+                    continue
+                if pattern == "gappy" and rng.random() < 0.35:
+                    continue
+                factor = {"falling": 1.3 - 0.03 * max(0, 10 - ago) if ago < 10 else 1.3,
+                          "seasonal": (1 - 0.008 * ago) * (1 + 0.2 * ((month % 12) in (4, 5, 6)))}.get(pattern, 1 - 0.01 * ago)
+                net = int(level * factor * (1 + rng.uniform(-0.05, 0.05)) / 1000) * 1000
+                revenue = int(net / 0.4 / 1000) * 1000
+                submitted = datetime.combine(from_month_index(month + 1).replace(day=rng.randint(1, 14)),
+                                             datetime.min.time(), tzinfo=timezone.utc)
+                batch.append({"group_id": group_id, "period": from_month_index(month), "revenue": revenue,
+                              "expenses": revenue - net, "net": net, "active_members": members, "note": "",
+                              "confirmed_unusual": False, "entered_on_behalf": False, "submitted_at": submitted,
+                              "updated_at": submitted})
+                if len(batch) >= CHUNK:
+                    db.session.execute(insert(IncomeReport), batch)
+                    written, batch = written + len(batch), []
+        if batch:
+            db.session.execute(insert(IncomeReport), batch)
+            written += len(batch)
+        log(f"  {written:,} reports in {time.perf_counter() - started:.1f} s")
+
+        admin = db.session.scalar(select(User.id).where(User.role == "admin"))
+        officer = db.session.scalar(select(User.id).where(User.username == BENCH_OFFICER))
+        budgets = {}
+        for year in range(from_month_index(first).year, today.year + 1):
+            budgets[year] = db.session.scalar(
+                insert(Budget).values(program="KUBE", year=year, amount=10**12, source="APBD", note="bench",
+                                      created_by_id=admin).returning(Budget.id))
+        grants = []
+        for group_id in ids:
+            if rng.random() < 0.25:
+                handover = from_month_index(rng.randint(first + 3, last - 2)).replace(day=rng.randint(1, 28))
+                grants.append({"program": "KUBE", "budget_id": budgets[handover.year], "group_id": group_id,
+                               "status": "handed_over", "total": 17_500_000, "note": "bench",
+                               "recorded_by_id": officer, "approved_by_id": admin, "handover_date": handover,
+                               "handed_over_by_id": officer})
+        for start in range(0, len(grants), CHUNK):
+            db.session.execute(insert(Grant), grants[start:start + CHUNK])
+        if db.engine.dialect.name == "postgresql":
+            for table in ("income_reports", "grants", "budgets"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
+        db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        total = db.session.scalar(select(func.count()).select_from(IncomeReport))
+        log(f"  {len(grants):,} grants; {total:,} reports in all; done in {time.perf_counter() - started:.1f} s")
+
+
+class Counter:
+    """Counts SQL statements sent while installed (SQLite's explicit BEGIN is not a query)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            self.count += 1
+
+
+def measure(call, counter: Counter, repeat: int) -> tuple[float, float, float, int]:
+    """(median wall seconds, fastest wall seconds, median CPU seconds of this process, statements per run).
+
+    The CPU time is robust to a busy machine; on SQLite it includes the database's own work,
+    on PostgreSQL only the client's (the server's share shows in the wall time).
+    """
+    call()
+    times, cpu, statements = [], [], 0
+    for _ in range(repeat):
+        counter.count = 0
+        started, started_cpu = time.perf_counter(), time.process_time()
+        call()
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+        statements = counter.count
+    return statistics.median(times), min(times), statistics.median(cpu), statements
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per step (the median is shown)")
+    parser.add_argument("--page-repeat", type=int, default=3, help="timed runs per page")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reset", action="store_true",
+                        help="seed from empty: delete the SQLite file or DROP the PostgreSQL schema")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = args.database_url
+    if args.reset:
+        from seed import _reset
+
+        _reset(url)
+        print(f"Seeding {args.groups:,} active groups with {MONTHS} months of reports into {url}")
+        seed_reports(url, args.groups, args.seed)
+    elif url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise SystemExit(f"{url} does not exist; run with --reset to seed it.")
+
+    import sqlalchemy
+    from sqlalchemy import func, select
+
+    from kube.extensions import db
+    from kube.groups.models import Group, IncomeReport
+    from kube.monitoring import operations, trends
+
+    app = make_app(url)
+    with app.app_context():
+        engine = db.engine
+        groups = db.session.scalar(select(func.count()).select_from(Group).where(Group.status == "active"))
+        reports = db.session.scalar(select(func.count()).select_from(IncomeReport))
+        db.session.remove()
+    counter = Counter(engine)
+    today = date.today()
+    as_of = None
+
+    def in_app(work):
+        def call():
+            with app.app_context():
+                try:
+                    return work()
+                finally:
+                    db.session.remove()
+        return call
+
+    def bare():
+        rows = 0
+        for statement in (operations.group_rows_statement(as_of), operations.report_rows_statement(as_of),
+                          operations.handover_rows_statement(as_of)):
+            rows += len(db.session.execute(statement).all())
+        return rows
+
+    with app.app_context():
+        as_of = operations.last_complete_month(today)
+        rows = bare()
+        result = operations.compute_flags(as_of, today)
+        counts = result.counts_by_kind()
+        db.session.remove()
+
+    client = app.test_client()
+    if client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD}).status_code != 302:
+        raise SystemExit("login failed: was the database seeded by this script or bench/seed.py?")
+    token = client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    def get(path, **kwargs):
+        def call():
+            response = client.get(path, **kwargs)
+            assert response.status_code == 200, (path, response.status_code)
+        return call
+
+    print(f"Kube flags bench: {groups:,} active groups, {reports:,} reports, {engine.dialect.name} ({url})")
+    print(f"as-of month {trends.period_text(as_of)}: "
+          f"{rows:,} rows fetched; {len(result.flags):,} flags ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
+    print(f"machine: {platform.processor() or platform.machine()}, {platform.system()} {platform.release()}, "
+          f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}; median of {args.repeat} runs "
+          f"({args.page_repeat} for pages) after one warm-up")
+    steps = [
+        ("bare queries (the same 3 statements, rows fetched)", in_app(bare), args.repeat),
+        ("load: queries + series built", in_app(lambda: operations.load_monitoring_data(as_of)), args.repeat),
+        ("flags: load + evaluate every group", in_app(lambda: operations.compute_flags(as_of, today)), args.repeat),
+        ("GET /monitoring/flags (first page)", get("/monitoring/flags"), args.page_repeat),
+        ("GET /api/v1/flags (all flags)", get("/api/v1/flags", headers=headers), args.page_repeat),
+        ("GET /monitoring/dashboard", get("/monitoring/dashboard"), args.page_repeat),
+    ]
+    print()
+    print("| step | median s | fastest s | x bare (median) | CPU s | x bare (CPU) | statements |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    baseline = baseline_cpu = None
+    for label, call, repeat in steps:
+        median, fastest, cpu, statements = measure(call, counter, repeat)
+        baseline, baseline_cpu = baseline or median, baseline_cpu or cpu
+        print(f"| {label} | {median:.3f} | {fastest:.3f} | {median / baseline:.1f} | {cpu:.3f} | "
+              f"{cpu / baseline_cpu:.1f} | {statements} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,574 @@
+"""Flags, trends, follow-ups and dashboard figures read from the database; the statistics live in trends.py."""
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timezone
+from typing import Any, Iterable, Mapping
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased, joinedload
+
+from kube.audit.operations import record_audit
+from kube.auth.models import User
+from kube.core.errors import ValidationFailed
+from kube.core.periods import format_period, from_month_index, month_index, parse_period
+from kube.extensions import db
+from kube.groups import reports as income_reports
+from kube.groups.models import Group, IncomeReport, Member, Region
+from kube.ledger.models import Grant
+from kube.monitoring import trends
+from kube.monitoring.models import ACTIONS, STATES, FollowUp
+
+#: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
+MAX_ID = 2**31 - 1
+_KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+#: Control characters other than tab and line breaks: PostgreSQL refuses NUL, and none belongs in a note.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Earliest as-of month accepted: Kube reports do not go further back than this.
+EARLIEST_AS_OF = date(2000, 1, 1)
+#: Group statuses that can never have carried a flag, so follow-ups on them make no sense.
+NEVER_FLAGGED_STATUSES = ("proposed", "rejected")
+NOTE_MAX_LENGTH = 1000
+
+
+# -- settings and months ----------------------------------------------------------------------
+
+def flag_settings(config: Mapping[str, Any] | None = None) -> trends.FlagSettings:
+    """The flag thresholds from the app configuration (raises ValueError when they make no sense)."""
+    config = current_app.config if config is None else config
+    return trends.FlagSettings(
+        window_months=int(config["MONITORING_WINDOW_MONTHS"]),
+        min_reports=int(config["MONITORING_MIN_REPORTS"]),
+        after_grant_months=int(config["MONITORING_AFTER_GRANT_MONTHS"]),
+        baseline_months=int(config["MONITORING_BASELINE_MONTHS"]),
+        baseline_min_reports=int(config["MONITORING_BASELINE_MIN_REPORTS"]),
+        after_max_months=int(config["MONITORING_AFTER_MAX_MONTHS"]),
+        after_min_reports=int(config["MONITORING_AFTER_MIN_REPORTS"]),
+        extreme_poverty_line=int(config["EXTREME_POVERTY_LINE"]),
+        poverty_recent_reports=int(config["MONITORING_POVERTY_RECENT_REPORTS"]),
+        due_day=int(config["REPORT_DUE_DAY"]),
+    )
+
+
+def office_today() -> date:
+    """Today's date in the office's time zone (Asia/Jakarta), which decides what is overdue."""
+    return income_reports.office_today()
+
+
+def last_complete_month(today: date) -> int:
+    """The month index of the last month that has fully ended: the default as-of month."""
+    return month_index(income_reports.last_complete_month(today))
+
+
+def _invalid(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field_name: [message]})
+
+
+def parse_as_of(text: str | None, today: date, field_name: str = "as_of") -> int:
+    """The as-of month index from `YYYY-MM` (empty: the last complete month); refuses unfinished months."""
+    latest = last_complete_month(today)
+    if text is None or not str(text).strip():
+        return latest
+    try:
+        period = parse_period(str(text))
+    except ValueError:
+        raise _invalid(field_name, _("Bulan harus berformat YYYY-MM, misalnya 2025-06.")) from None
+    if period < EARLIEST_AS_OF:
+        raise _invalid(field_name, _("Bulan terlalu lama: paling awal Januari 2000."))
+    if month_index(period) > latest:
+        raise _invalid(field_name, _("Bulan %(m)s belum selesai; pilih bulan sampai %(l)s.",
+                                     m=format_period(period), l=format_period(from_month_index(latest))))
+    return month_index(period)
+
+
+def _next_month_start(as_of: int) -> date:
+    """First day after the as-of month: everything strictly before it "stood" at that month."""
+    return from_month_index(as_of + 1)
+
+
+# -- filters and the rows a flags list shows --------------------------------------------------
+
+@dataclass(frozen=True)
+class FlagFilters:
+    """What the flags list is narrowed to; `group_id` confines a leader to their own group."""
+
+    kecamatan: str | None = None
+    kind: str | None = None
+    officer_id: int | None = None
+    group_id: int | None = None
+
+
+def check_filters(kecamatan: str | None, kind: str | None, officer_id: int | None = None,
+                  group_id: int | None = None) -> FlagFilters:
+    """Validate filter values (a known kecamatan code, a flag kind) and return them as FlagFilters."""
+    kecamatan = (kecamatan or "").strip() or None
+    kind = (kind or "").strip() or None
+    problems: dict[str, list[str]] = {}
+    if kind is not None and kind not in trends.FLAG_KINDS:
+        problems["kind"] = [_("Jenis peringatan tidak dikenal.")]
+    # The format is checked first, so odd text (a NUL byte, a huge string) never reaches the database.
+    if kecamatan is not None and (not _KECAMATAN_CODE.fullmatch(kecamatan) or db.session.scalar(
+        select(Region.code).where(Region.code == kecamatan, Region.level == "kecamatan")
+    ) is None):
+        problems["kecamatan"] = [_("Kode kecamatan tidak dikenal.")]
+    if officer_id is not None and not 1 <= officer_id <= MAX_ID:
+        problems["officer"] = [_("Pendamping tidak dikenal.")]
+    if problems:
+        raise ValidationFailed(_("Saringan tidak valid."), fields=problems)
+    return FlagFilters(kecamatan=kecamatan, kind=kind, officer_id=officer_id, group_id=group_id)
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """What a flags row or a dashboard table needs to know about a group."""
+
+    id: int
+    code: str
+    name: str
+    kelurahan_code: str
+    kelurahan_name: str
+    kecamatan_code: str
+    kecamatan_name: str
+    officer_id: int | None
+    officer_name: str | None
+    formed_on: date
+
+
+@dataclass
+class MonitoringData:
+    """Active groups and their report series as they stood at the as-of month."""
+
+    as_of: int
+    groups: dict[int, GroupInfo]
+    series: list[trends.GroupSeries]
+
+
+_KELURAHAN = aliased(Region, name="kelurahan")
+_KECAMATAN = aliased(Region, name="kecamatan")
+
+
+def _scoped(statement: Select, as_of: int, filters: FlagFilters) -> Select:
+    """Limit a statement that selects from `groups` to the active groups that existed at the as-of month."""
+    statement = statement.where(Group.status == "active", Group.formed_on < _next_month_start(as_of))
+    if filters.kecamatan:
+        statement = (statement.join(_KELURAHAN, _KELURAHAN.code == Group.kelurahan_code)
+                     .where(_KELURAHAN.parent_code == filters.kecamatan))
+    if filters.officer_id is not None:
+        statement = statement.where(Group.officer_id == filters.officer_id)
+    if filters.group_id is not None:
+        statement = statement.where(Group.id == filters.group_id)
+    return statement
+
+
+def report_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Select:
+    """The reports that count at the as-of month: (group_id, period, net, active_members), in no set order.
+
+    No ORDER BY: the rows are grouped in a dict and each series sorts its own few dozen
+    months, which is cheaper than having the database sort hundreds of thousands of rows.
+    """
+    statement = (select(IncomeReport.group_id, IncomeReport.period, IncomeReport.net, IncomeReport.active_members)
+                 .join(Group, Group.id == IncomeReport.group_id)
+                 .where(IncomeReport.period < _next_month_start(as_of)))
+    return _scoped(statement, as_of, filters)
+
+
+def group_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Select:
+    """The active groups at the as-of month with their kelurahan, kecamatan and officer names, by id."""
+    statement = (
+        select(Group.id, Group.code, Group.name, Group.kelurahan_code, Group.officer_id, Group.formed_on,
+               Region.name, Region.parent_code, _KECAMATAN.name, User.full_name)
+        .join(Region, Region.code == Group.kelurahan_code)
+        .outerjoin(_KECAMATAN, _KECAMATAN.code == Region.parent_code)
+        .outerjoin(User, User.id == Group.officer_id)
+    )
+    if filters.kecamatan:
+        # The kelurahan is already joined for its name; filter on it instead of joining it twice.
+        statement = statement.where(Region.parent_code == filters.kecamatan)
+        filters = FlagFilters(officer_id=filters.officer_id, group_id=filters.group_id)
+    return _scoped(statement, as_of, filters).order_by(Group.id)
+
+
+def _handed_over_by(as_of: int) -> tuple:
+    """Grants of the counted programs (KUBE by default) handed over by the end of the as-of month."""
+    return (Grant.status == "handed_over", Grant.program.in_(current_app.config["MONITORING_GRANT_PROGRAMS"]),
+            Grant.handover_date < _next_month_start(as_of))
+
+
+def handover_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Select:
+    """Handovers up to the as-of month of the counted grant programs: (group_id, grant id, handover date)."""
+    statement = (select(Grant.group_id, Grant.id, Grant.handover_date)
+                 .join(Group, Group.id == Grant.group_id)
+                 .where(*_handed_over_by(as_of)))
+    return _scoped(statement, as_of, filters)
+
+
+def load_monitoring_data(as_of: int, filters: FlagFilters = FlagFilters()) -> MonitoringData:
+    """Active groups with their reports up to the as-of month and their handovers, in three queries.
+
+    The three statements are public so the benchmark can time them bare, next to this.
+    """
+    groups: dict[int, GroupInfo] = {}
+    for (group_id, code, name, kelurahan_code, officer_id, formed_on, kelurahan_name, kecamatan_code,
+         kecamatan_name, officer_name) in db.session.execute(group_rows_statement(as_of, filters)):
+        groups[group_id] = GroupInfo(group_id, code, name, kelurahan_code, kelurahan_name, kecamatan_code,
+                                     kecamatan_name or kecamatan_code, officer_id, officer_name, formed_on)
+
+    reports: dict[int, list[trends.Report]] = defaultdict(list)
+    # Only a few dozen distinct months occur; converting each once saves a call per row.
+    month_of: dict[date, int] = {}
+    for group_id, period, net, active_members in db.session.execute(report_rows_statement(as_of, filters)):
+        month = month_of.get(period)
+        if month is None:
+            month = month_of[period] = month_index(period)
+        reports[group_id].append(trends.Report(month, net, active_members))
+
+    handovers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for group_id, grant_id, handover_date in db.session.execute(handover_rows_statement(as_of, filters)):
+        handovers[group_id].append((month_index(handover_date), grant_id))
+
+    series = [
+        trends.GroupSeries(group_id, month_index(info.formed_on), tuple(reports.get(group_id, ())),
+                           tuple(handovers.get(group_id, ())))
+        for group_id, info in groups.items()
+    ]
+    return MonitoringData(as_of, groups, series)
+
+
+@dataclass
+class FlagList:
+    """The flags at one as-of month, most serious first, with the groups they concern."""
+
+    as_of: int
+    flags: list[trends.Flag]
+    groups: dict[int, GroupInfo]
+
+    @property
+    def as_of_text(self) -> str:
+        """The as-of month as `YYYY-MM`."""
+        return trends.period_text(self.as_of)
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """How many flags of each kind, in the fixed kind order (zeros included)."""
+        counts = Counter(flag.kind for flag in self.flags)
+        return {kind: counts.get(kind, 0) for kind in trends.FLAG_KINDS}
+
+
+def compute_flags(as_of: int, today: date, filters: FlagFilters = FlagFilters(),
+                  settings: trends.FlagSettings | None = None) -> FlagList:
+    """Flags of every active group (narrowed by the filters) at the as-of month, in a fixed number of queries."""
+    settings = settings or flag_settings()
+    data = load_monitoring_data(as_of, filters)
+    return _flag_list(data, today, settings, filters.kind)
+
+
+def _flag_list(data: MonitoringData, today: date, settings: trends.FlagSettings, kind: str | None) -> FlagList:
+    flags = trends.evaluate_groups(data.series, data.as_of, today, settings)
+    if kind:
+        flags = [flag for flag in flags if flag.kind == kind]
+    return FlagList(data.as_of, flags, data.groups)
+
+
+def latest_follow_ups(pairs: Iterable[tuple[int, str]], as_of: int) -> dict[tuple[int, str], FollowUp]:
+    """The newest follow-up recorded up to the as-of month for each (group id, flag kind), in one query."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.group_id.in_({group_id for group_id, _kind in wanted}),
+               FollowUp.flag_period <= from_month_index(as_of))
+        .order_by(FollowUp.action_date.desc(), FollowUp.id.desc())
+    )
+    latest: dict[tuple[int, str], FollowUp] = {}
+    for follow_up in rows:
+        key = (follow_up.group_id, follow_up.flag_kind)
+        if key in wanted and key not in latest:
+            latest[key] = follow_up
+    return latest
+
+
+# -- one group's trend ------------------------------------------------------------------------
+
+def load_group_series(group: Group, as_of: int) -> trends.GroupSeries:
+    """One group's reports and handovers up to the as-of month (whatever its status), in two queries."""
+    end = _next_month_start(as_of)
+    rows = db.session.execute(
+        select(IncomeReport.period, IncomeReport.net, IncomeReport.active_members)
+        .where(IncomeReport.group_id == group.id, IncomeReport.period < end)
+    )
+    reports = tuple(trends.Report(month_index(period), net, members) for period, net, members in rows)
+    handovers = tuple(
+        (month_index(handover_date), grant_id)
+        for grant_id, handover_date in db.session.execute(
+            select(Grant.id, Grant.handover_date).where(Grant.group_id == group.id, *_handed_over_by(as_of))
+        )
+    )
+    return trends.GroupSeries(group.id, month_index(group.formed_on), reports, handovers)
+
+
+@dataclass
+class GroupTrend:
+    """A group's trend at the as-of month, with the series it came from and the flags it carries."""
+
+    group: Group
+    as_of: int
+    series: trends.GroupSeries
+    trend: trends.Trend
+    flags: list[trends.Flag]
+
+
+def group_trend(group: Group, as_of: int, today: date, settings: trends.FlagSettings | None = None) -> GroupTrend:
+    """The trend over the window ending at the as-of month and, for an active group, its flags."""
+    settings = settings or flag_settings()
+    series = load_group_series(group, as_of)
+    trend = trends.compute_trend(series, as_of, settings)
+    # Flags are only raised on active groups, like the flags list (a group formed later had none yet).
+    flags = (trends.evaluate_group(series, as_of, today, settings)
+             if group.status == "active" and series.formed_month <= as_of else [])
+    return GroupTrend(group, as_of, series, trend, flags)
+
+
+# -- follow-ups -------------------------------------------------------------------------------
+
+def record_follow_up(group: Group, flag_kind: str, flag_period: date | str, action: str, action_date: date,
+                     note: str, state: str, actor: User, today: date | None = None) -> FollowUp:
+    """Record what an officer did about a group's flag and the flag's state after it; audited, never edited."""
+    today = today or office_today()
+    if group.status in NEVER_FLAGGED_STATUSES:
+        raise ValidationFailed(_("Kelompok yang belum pernah aktif tidak memiliki peringatan untuk ditindaklanjuti."))
+    if flag_kind not in trends.FLAG_KINDS:
+        raise _invalid("flag_kind", _("Jenis peringatan tidak dikenal."))
+    if action not in ACTIONS:
+        raise _invalid("action", _("Tindakan harus kunjungan, pelatihan, pendampingan atau catatan."))
+    if state not in STATES:
+        raise _invalid("state", _("Status tindak lanjut tidak dikenal."))
+    period_text = flag_period if isinstance(flag_period, str) else format_period(flag_period)
+    # The same rule as the as-of month of the flags list: a finished month, YYYY-MM.
+    period = from_month_index(parse_as_of(period_text, today, field_name="flag_period"))
+    if not isinstance(action_date, date):
+        raise _invalid("action_date", _("Tanggal tindakan wajib diisi."))
+    if action_date > today:
+        raise _invalid("action_date", _("Tanggal tindakan tidak boleh di masa depan."))
+    if action_date < group.formed_on:
+        raise _invalid("action_date", _("Tanggal tindakan tidak boleh sebelum kelompok terbentuk."))
+    note = _CONTROL_CHARACTERS.sub("", note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise _invalid("note", _("Catatan paling banyak %(n)d karakter.", n=NOTE_MAX_LENGTH))
+    if action == "catatan" and not note:
+        raise _invalid("note", _("Catatan wajib diisi untuk tindakan berupa catatan."))
+    follow_up = FollowUp(group_id=group.id, flag_kind=flag_kind, flag_period=period, action=action,
+                         action_date=action_date, note=note, state=state, officer_id=actor.id)
+    db.session.add(follow_up)
+    db.session.flush()
+    record_audit("follow_up.create", "group", group.id,
+                 f"{flag_kind} {format_period(period)}: {action} {action_date.isoformat()} -> {state}", actor=actor)
+    return follow_up
+
+
+def follow_up_history_statement(group_id: int) -> Select:
+    """A group's follow-ups, newest action first, with the officer loaded."""
+    return (select(FollowUp).options(joinedload(FollowUp.officer))
+            .where(FollowUp.group_id == group_id)
+            .order_by(FollowUp.action_date.desc(), FollowUp.id.desc()))
+
+
+# -- lists kept in memory ---------------------------------------------------------------------
+
+@dataclass
+class ListPage:
+    """One page of an in-memory list, with the attributes the `pagination` macro reads."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: list, page: int, per_page: int) -> ListPage:
+        """The page-th slice of `rows` (pages past the end clamp to the last one)."""
+        pages = max(1, math.ceil(len(rows) / per_page))
+        page = min(max(1, page), pages)
+        start = (page - 1) * per_page
+        return cls(rows[start:start + per_page], page, per_page, len(rows))
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether there is a page before this one."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether there is a page after this one."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        """The previous page number."""
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        """The next page number."""
+        return self.page + 1 if self.has_next else None
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+@dataclass
+class KecamatanFigures:
+    """One row of the dashboard's per-kecamatan table."""
+
+    code: str
+    name: str
+    active_groups: int = 0
+    members: int = 0
+    owing: int = 0
+    reported: int = 0
+    on_time: int = 0
+    flagged_groups: int = 0
+    grants: int = 0
+    grants_total: int = 0
+
+    @property
+    def reporting_rate(self) -> float | None:
+        """Share of groups that owed a report for the month and sent one (None when none owed)."""
+        return self.reported / self.owing if self.owing else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of groups that owed a report and sent it by the due date."""
+        return self.on_time / self.owing if self.owing else None
+
+
+@dataclass
+class MonthFigure:
+    """Reports received for one month and their median net income."""
+
+    month: int
+    reports: int
+    median_net: int | None
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard shows, for the last complete month and this year."""
+
+    as_of: int
+    year: int
+    due_date: date
+    totals: KecamatanFigures
+    kecamatan: list[KecamatanFigures]
+    flags_by_kind: dict[str, int]
+    months: list[MonthFigure] = field(default_factory=list)
+
+
+def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12) -> Dashboard:
+    """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
+
+    Seven queries whatever the number of groups: kecamatan names, members, grants, on-time
+    reports, and the three of the flags computation.
+    """
+    settings = settings or flag_settings()
+    as_of = last_complete_month(today)
+    kecamatan = {
+        code: KecamatanFigures(code, name)
+        for code, name in db.session.execute(
+            select(Region.code, Region.name).where(Region.level == "kecamatan").order_by(Region.code))
+    }
+
+    def row(code: str) -> KecamatanFigures:
+        # A kelurahan whose kecamatan is not stored still gets a row, under its code.
+        return kecamatan.setdefault(code, KecamatanFigures(code, code))
+
+    data = load_monitoring_data(as_of)
+    # Groups that count today: active now (load_monitoring_data already limits to formed by the month).
+    for info in data.groups.values():
+        figures = row(info.kecamatan_code)
+        figures.active_groups += 1
+        figures.owing += 1
+    for series in data.series:
+        if series.report_for(as_of) is not None:
+            row(data.groups[series.group_id].kecamatan_code).reported += 1
+    active_not_yet_owing = db.session.execute(
+        select(Region.parent_code, func.count(Group.id))
+        .join(Region, Region.code == Group.kelurahan_code)
+        .where(Group.status == "active", Group.formed_on >= _next_month_start(as_of))
+        .group_by(Region.parent_code)
+    )
+    for code, count in active_not_yet_owing:
+        row(code).active_groups += count
+
+    for code, count in db.session.execute(
+        select(Region.parent_code, func.count(Member.id))
+        .join(Group, Group.id == Member.group_id)
+        .join(Region, Region.code == Group.kelurahan_code)
+        .where(Group.status == "active", Member.left_on.is_(None))
+        .group_by(Region.parent_code)
+    ):
+        row(code).members = count
+
+    for code, count, total in db.session.execute(
+        select(Region.parent_code, func.count(Grant.id), func.coalesce(func.sum(Grant.total), 0))
+        .join(Group, Group.id == Grant.group_id)
+        .join(Region, Region.code == Group.kelurahan_code)
+        .where(Grant.status == "handed_over", Grant.handover_date >= date(today.year, 1, 1),
+               Grant.handover_date <= date(today.year, 12, 31))
+        .group_by(Region.parent_code)
+    ):
+        figures = row(code)
+        figures.grants, figures.grants_total = count, int(total)
+
+    # The income reports' own rule for "on time" (by the end of the due day, office time). The
+    # cut-off is passed with its zone so PostgreSQL compares it right whatever the session zone.
+    period = from_month_index(as_of)
+    due = income_reports.due_date(period, settings.due_day)
+    cutoff = income_reports.deadline_utc(period, settings.due_day, income_reports.office_timezone()).replace(tzinfo=timezone.utc)
+    for code, on_time in db.session.execute(
+        select(Region.parent_code, func.count(IncomeReport.id))
+        .join(Group, Group.id == IncomeReport.group_id)
+        .join(Region, Region.code == Group.kelurahan_code)
+        .where(IncomeReport.period == from_month_index(as_of), IncomeReport.submitted_at < cutoff,
+               Group.status == "active", Group.formed_on < _next_month_start(as_of))
+        .group_by(Region.parent_code)
+    ):
+        row(code).on_time = on_time
+
+    flag_list = _flag_list(data, today, settings, None)
+    flagged: dict[str, set[int]] = defaultdict(set)
+    for flag in flag_list.flags:
+        flagged[data.groups[flag.group_id].kecamatan_code].add(flag.group_id)
+    for code, group_ids in flagged.items():
+        row(code).flagged_groups = len(group_ids)
+
+    rows = list(kecamatan.values())
+    totals = KecamatanFigures("", _("Kota Serang"))
+    for figures in rows:
+        for name in ("active_groups", "members", "owing", "reported", "on_time", "flagged_groups", "grants",
+                     "grants_total"):
+            setattr(totals, name, getattr(totals, name) + getattr(figures, name))
+    return Dashboard(as_of, today.year, due, totals, rows, flag_list.counts_by_kind(),
+                     monthly_figures(data.series, as_of, chart_months))
+
+
+def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: int) -> list[MonthFigure]:
+    """Reports received and their median net income for each of the `months` months ending at as_of."""
+    first = as_of - months + 1
+    nets: dict[int, list[int]] = defaultdict(list)
+    for group_series in series:
+        for report in group_series.reports_between(first, as_of):
+            nets[report.month].append(report.net)
+    return [
+        MonthFigure(month, len(nets[month]), int(statistics.median(nets[month])) if nets[month] else None)
+        for month in range(first, as_of + 1)
+    ]
