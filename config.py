@@ -31,6 +31,30 @@ def _local_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _check_letter_number_pattern(pattern: str) -> None:
+    """Refuse a letter-number pattern that would fail at handover or could repeat a number."""
+    try:
+        sample = pattern.format(seq=1, year=2025, month=8, month_roman="VIII", program="KUBE")
+        other = pattern.format(seq=2, year=2025, month=8, month_roman="VIII", program="KUBE")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ConfigError(f"KUBE_LETTER_NUMBER_PATTERN {pattern!r} is invalid ({error}); "
+                          "fields: seq, year, month, month_roman, program") from error
+    if sample == other or "{year" not in pattern:
+        raise ConfigError("KUBE_LETTER_NUMBER_PATTERN must contain {seq} and {year} so numbers never repeat")
+    if len(sample) > 60:
+        raise ConfigError("KUBE_LETTER_NUMBER_PATTERN gives numbers longer than 60 characters")
+
+
+def _check_office_logo(logo: str) -> None:
+    """Refuse a letterhead logo that is not a file in kube/static: letters may load nothing else."""
+    if not logo:
+        return
+    static = (BASE_DIR / "kube" / "static").resolve()
+    path = (static / logo).resolve()
+    if not path.is_relative_to(static) or not path.is_file():
+        raise ConfigError(f"KUBE_OFFICE_LOGO {logo!r} must name a file inside kube/static (e.g. img/logo.svg)")
+
+
 class Config:
     """Settings for running Kube; every value can be overridden from the environment."""
 
@@ -76,12 +100,57 @@ class Config:
     API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("KUBE_API_TOKEN_DAYS", "30")))
     PER_PAGE = 25
 
+    #: A month's income report is due by this day of the next month (1-28, so every month has it).
+    REPORT_DUE_DAY = int(os.environ.get("KUBE_REPORT_DUE_DAY", "10"))
+    #: Largest revenue or expenses a monthly report may hold, in whole Rupiah (the database checks it too).
+    REPORT_MAX_AMOUNT = 1_000_000_000
+    #: Net income beyond this many times the group's usual (median) net, or expenses beyond this many
+    #: times revenue, must be confirmed by the person entering the report.
+    OUTLIER_FACTOR = 3
+
+    # Flags on income trends (kube.monitoring); checked when the app starts.
+    #: Months in the trend window ending at the as-of month, and reports needed in it for a trend.
+    MONITORING_WINDOW_MONTHS = int(os.environ.get("KUBE_MONITORING_WINDOW_MONTHS", "6"))
+    MONITORING_MIN_REPORTS = int(os.environ.get("KUBE_MONITORING_MIN_REPORTS", "4"))
+    #: "No gain after grant": judged this many months after the handover, against the mean of
+    #: the months before it (at least BASELINE_MIN reports) and of up to AFTER_MAX months after it.
+    MONITORING_AFTER_GRANT_MONTHS = int(os.environ.get("KUBE_MONITORING_AFTER_GRANT_MONTHS", "6"))
+    MONITORING_BASELINE_MONTHS = int(os.environ.get("KUBE_MONITORING_BASELINE_MONTHS", "3"))
+    MONITORING_BASELINE_MIN_REPORTS = int(os.environ.get("KUBE_MONITORING_BASELINE_MIN_REPORTS", "2"))
+    MONITORING_AFTER_MAX_MONTHS = int(os.environ.get("KUBE_MONITORING_AFTER_MAX_MONTHS", "12"))
+    MONITORING_AFTER_MIN_REPORTS = int(os.environ.get("KUBE_MONITORING_AFTER_MIN_REPORTS", "4"))
+    #: Grant programs whose handovers count for "no gain after grant" (UEP goes to one member's trade).
+    MONITORING_GRANT_PROGRAMS = tuple(
+        p.strip() for p in os.environ.get("KUBE_MONITORING_GRANT_PROGRAMS", "KUBE").split(",") if p.strip()
+    )
+    #: Extreme poverty line in whole Rupiah per person per month (Dinsos Kota Serang working threshold).
+    EXTREME_POVERTY_LINE = int(os.environ.get("KUBE_EXTREME_POVERTY_LINE", "400000"))
+    #: The poverty flag averages net income per active member over this many latest reports.
+    MONITORING_POVERTY_RECENT_REPORTS = int(os.environ.get("KUBE_MONITORING_POVERTY_RECENT_REPORTS", "3"))
+    #: Months of history drawn on a group's income chart.
+    MONITORING_CHART_MONTHS = int(os.environ.get("KUBE_MONITORING_CHART_MONTHS", "24"))
+
     OFFICE_NAME = os.environ.get("KUBE_OFFICE_NAME", "Dinas Sosial Kota Serang")
     OFFICE_GOVERNMENT = os.environ.get("KUBE_OFFICE_GOVERNMENT", "Pemerintah Kota Serang")
     OFFICE_ADDRESS = os.environ.get(
         "KUBE_OFFICE_ADDRESS", "Jl. Jenderal Sudirman No. 5, Kota Serang, Banten 42116"
     )
     OFFICE_CITY = os.environ.get("KUBE_OFFICE_CITY", "Serang")
+    #: The head of office signs under "Mengetahui" on grant letters; leave the name empty to omit that block.
+    OFFICE_HEAD_NAME = os.environ.get("KUBE_OFFICE_HEAD_NAME", "")
+    OFFICE_HEAD_NIP = os.environ.get("KUBE_OFFICE_HEAD_NIP", "")
+    OFFICE_HEAD_POSITION = os.environ.get("KUBE_OFFICE_HEAD_POSITION", "Kepala Dinas Sosial Kota Serang")
+    #: Logo on the letterhead, a path inside kube/static (letters may load nothing from anywhere else).
+    OFFICE_LOGO = os.environ.get("KUBE_OFFICE_LOGO", "img/logo.svg")
+    #: Berita Acara numbers; fields: seq, year, month, month_roman, program. The sequence restarts each year.
+    LETTER_NUMBER_PATTERN = os.environ.get(
+        "KUBE_LETTER_NUMBER_PATTERN", "460/{seq:03d}/BAST-Dinsos/{month_roman}/{year}"
+    )
+    #: Printed (with a QR code) on every letter as the address of its public verification page.
+    PUBLIC_BASE_URL = os.environ.get("KUBE_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Stamp duty (UU 10/2020): a receipt above this many Rupiah carries a meterai of STAMP_DUTY_AMOUNT.
+    STAMP_DUTY_THRESHOLD = int(os.environ.get("KUBE_STAMP_DUTY_THRESHOLD", "5000000"))
+    STAMP_DUTY_AMOUNT = int(os.environ.get("KUBE_STAMP_DUTY_AMOUNT", "10000"))
 
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Kube API"
@@ -101,6 +170,10 @@ class Config:
         if production:
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True
+        if not 1 <= settings.get("REPORT_DUE_DAY", 10) <= 28:
+            raise ConfigError("KUBE_REPORT_DUE_DAY must be 1..28 (a day every month has)")
+        _check_letter_number_pattern(settings.get("LETTER_NUMBER_PATTERN", cls.LETTER_NUMBER_PATTERN))
+        _check_office_logo(settings.get("OFFICE_LOGO", cls.OFFICE_LOGO))
         uri = settings["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):  # Heroku-style URLs
             uri = "postgresql://" + uri[len("postgres://"):]

@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` URL parts between 0 and 2**31 - 1, the range of the database's integer ids."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config_class: type[Config] = Config, **overrides) -> Flask:
@@ -18,6 +27,8 @@ def create_app(config_class: type[Config] = Config, **overrides) -> Flask:
     settings.update(overrides)
     config_class.finalise(settings)
     app.config.update(settings)
+    # Ids past PostgreSQL's integer range are answered 404 by routing instead of overflowing a query.
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
     from kube.core.database import configure_database_engine
     import kube.models  # noqa: F401  (every table registered before migrations look)

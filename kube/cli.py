@@ -78,3 +78,7 @@ def register_commands(app: Flask) -> None:
     """Attach Kube's commands to `flask --app wsgi`."""
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
+    from kube.groups.cli import import_members_command
+    app.cli.add_command(import_members_command)
+    from kube.ledger.cli import letters_cli
+    app.cli.add_command(letters_cli)

@@ -20,6 +20,7 @@ MENU = [
     ("monitoring.flags", _l("Peringatan"), (ADMIN, OFFICER, VIEWER)),
     ("ledger.grants", _l("Bantuan"), (ADMIN, OFFICER, VIEWER)),
     ("ledger.budgets", _l("Anggaran"), (ADMIN, OFFICER, VIEWER)),
+    ("ledger.letters_index", _l("Berita acara"), (ADMIN, OFFICER, VIEWER)),
     ("auth.users", _l("Pengguna"), (ADMIN,)),
     ("audit.index", _l("Log audit"), (ADMIN,)),
 ]

@@ -29,7 +29,8 @@ from datetime import date  # noqa: E402
 
 from kube.core.identity import compose_kk, compose_nik  # noqa: E402
 
-_serials = itertools.count(1)
+# Serials only need to be unique within one test (each test has a fresh database) and stay 4 digits.
+_serials = itertools.cycle(range(1, 10000))
 
 
 def valid_nik(sex: str = "L", birth: date = date(1985, 6, 15), region: str = "367304") -> str:

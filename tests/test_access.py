@@ -22,13 +22,93 @@ ACCESS = {
     "main.index": ALL,
     "api_auth.revoke_token": ALL,
     "api_regions.list_regions": ALL,
+    "api_groups.list_groups": ALL,
+    "api_groups.create_group": {"admin", "officer"},
+    "api_groups.get_group": ALL,
+    "api_groups.update_group": {"admin", "officer", "leader"},
+    "api_groups.transition_group": {"admin", "officer"},
+    "api_groups.list_members": ALL,
+    "api_groups.add_member": {"admin", "officer"},
+    "api_groups.update_member": {"admin", "officer", "leader"},
+    "api_ledger.list_budgets": STAFF,
+    "api_ledger.create_budget": {"admin", "officer"},
+    "api_ledger.list_grants": ALL,  # a leader sees only their own group's
+    "api_ledger.create_grant": {"admin", "officer"},
+    "api_ledger.get_grant": ALL,
+    "api_ledger.submit_grant": {"admin", "officer"},
+    "api_ledger.approve_grant": {"admin", "officer"},
+    "api_ledger.handover_grant": {"admin", "officer"},
+    "api_ledger.cancel_grant": {"admin", "officer"},
+    "api_ledger.trial_balance": STAFF,
+    "api_ledger.group_statement": ALL,  # a leader: their own group only (404 otherwise)
+    "api_ledger.list_asset_checks": ALL,  # likewise
+    "api_ledger.create_asset_check": {"admin", "officer"},
+    "groups.index": ALL,  # a leader is redirected to their own group
+    "groups.detail": ALL,
+    "groups.new": {"admin", "officer"},
+    "groups.edit": {"admin", "officer", "leader"},
+    "groups.transition": {"admin", "officer"},
+    "groups.leader_new": {"admin", "officer"},
+    "groups.member_new": {"admin", "officer"},
+    "groups.member_edit": {"admin", "officer", "leader"},
+    "groups.member_leave": {"admin", "officer"},
+    "groups.members": STAFF,
+    "groups.import_members": {"admin", "officer"},
+    "groups.import_template": {"admin", "officer"},
+    "groups.export_groups": STAFF,
+    "groups.export_members": STAFF,
     "auth.users": {"admin"},
     "auth.user_new": {"admin"},
     "auth.user_edit": {"admin"},
     "auth.user_deactivate": {"admin"},
     "auth.user_reset_password": {"admin"},
     "audit.index": {"admin"},
+    "groups.my_reports": {"leader"},
+    "groups.report_form": {"admin", "officer", "leader"},
+    "groups.report_verify": {"admin", "officer"},
+    "groups.group_reports": ALL,
+    "groups.discipline": STAFF,
+    "api_reports.put_report": {"admin", "officer", "leader"},
+    "api_reports.list_reports": ALL,
+    "api_reports.verify_report": {"admin", "officer"},
+    "monitoring.flags": STAFF,
+    "monitoring.follow_up": {"admin", "officer"},
+    "monitoring.group_follow_ups": STAFF,
+    "monitoring.dashboard": STAFF,
+    "monitoring.group_chart": ALL,  # a leader: their own group only (404 otherwise)
+    "api_monitoring.list_flags": ALL,  # a leader gets only their own group's flags
+    "api_monitoring.group_trend": ALL,  # a leader: their own group only (404 otherwise)
+    "ledger.grant_letters": ALL,  # a leader: their own group's letters only (404 otherwise)
+    "ledger.grant_letter_pdf": ALL,  # likewise
+    "ledger.letter_pdf": ALL,  # likewise
+    "ledger.letter_replace": {"admin", "officer"},
+    "ledger.letters_index": STAFF,
+    "ledger.letters_export": {"admin", "officer"},
+    "ledger.verify_letter": PUBLIC,
+    "api_letters.get_grant_letter": ALL,  # a leader: their own group's letter only (404 otherwise)
+    "api_letters.verify_letter": PUBLIC,
+    "ledger.budgets": STAFF,
+    "ledger.budget_new": {"admin", "officer"},
+    "ledger.budget_revise": {"admin"},
+    "ledger.grants": STAFF,
+    "ledger.grant_new": {"admin", "officer"},
+    "ledger.grant_detail": ALL,  # a leader: their own group's grants only (404 otherwise)
+    "ledger.grant_submit": {"admin", "officer"},
+    "ledger.grant_approve": {"admin", "officer"},
+    "ledger.grant_handover": {"admin", "officer"},
+    "ledger.grant_cancel": {"admin", "officer"},
+    "ledger.trial_balance": STAFF,
+    "ledger.account_statement": STAFF,
+    "ledger.group_statement": ALL,  # a leader: their own group only (404 otherwise)
+    "ledger.group_assets": ALL,  # likewise
+    "ledger.asset_check": {"admin", "officer"},
 }
+
+#: Pages a leader may open only for their own group: the sample group is someone else's, so 404.
+LEADER_OWN_GROUP_ONLY = {"groups.detail", "groups.edit", "groups.member_edit",
+                         "groups.report_form", "groups.group_reports",
+                         "monitoring.group_chart", "api_monitoring.group_trend",
+                         "ledger.group_statement", "ledger.group_assets"}
 
 #: Values for URL arguments, filled in by the fixture.
 SAMPLE_ARGS: dict = {}
@@ -53,8 +133,13 @@ def _request(client, rule, method, args, headers=None):
 
 
 @pytest.mark.parametrize("role", ROLES + ("anonymous",))
-def test_every_route_for_every_role(app, client, users, login, role):
-    args = {"user_id": users["viewer"].id, "code": "id"}
+def test_every_route_for_every_role(app, client, db, users, login, role):
+    from tests.factories import make_group
+
+    group = make_group(users["officer"], members=1)  # not the leader's group
+    db.session.commit()
+    args = {"user_id": users["viewer"].id, "code": "id", "group_id": group.id, "member_id": group.ketua.id,
+            "to": "active"}
     headers = {}
     if role != "anonymous":
         login(users[role])
@@ -65,7 +150,9 @@ def test_every_route_for_every_role(app, client, users, login, role):
         is_api = rule.rule.startswith("/api/")
         response = _request(client, rule, method, args, headers if is_api else None)
         status = response.status_code
-        if allowed == PUBLIC or (role != "anonymous" and role in allowed):
+        if role == "leader" and rule.endpoint in LEADER_OWN_GROUP_ONLY:
+            assert status == 404, (role, rule.rule, status)
+        elif allowed == PUBLIC or (role != "anonymous" and role in allowed):
             assert status not in (401, 403), (role, rule.rule, status)
             if not is_api and rule.endpoint != "auth.logout":
                 assert not response.headers.get("Location", "").startswith("/login"), (role, rule.rule)

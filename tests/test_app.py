@@ -47,7 +47,8 @@ def test_local_secret_key_is_generated_once_in_the_instance_folder(tmp_path, mon
 
 
 def test_postgres_urls_use_psycopg3():
-    settings = {"SQLALCHEMY_DATABASE_URI": "postgres://u@h/db", "SECRET_KEY": "x", "ENV_NAME": "testing"}
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI="postgres://u@h/db")
     Config.finalise(settings)
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
@@ -113,3 +114,9 @@ def test_500_handler_rolls_back_and_shows_the_error_page(app, client, db, users,
     from kube.audit.models import AuditEntry
 
     assert db.session.query(AuditEntry).filter_by(action="test.half_done").count() == 0
+
+
+def test_ids_beyond_the_integer_range_are_not_found(client, users, login):
+    login(users["admin"])
+    assert client.get(f"/admin/users/{2**31}").status_code == 404
+    assert client.get(f"/admin/users/{2**70}").status_code == 404

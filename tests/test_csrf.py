@@ -24,11 +24,17 @@ def form_rules(app):
     ]
 
 
-def test_every_form_route_refuses_a_post_without_token(app, client, users):
+def test_every_form_route_refuses_a_post_without_token(app, client, db, users):
+    from tests.factories import make_group
+
+    group = make_group(users["officer"], members=1)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = users["admin"].get_id()
         session["_fresh"] = True
-    ids = {"user_id": users["viewer"].id, "code": "en"}
+    # Real ids, so a 400 means the missing token and not a missing object.
+    ids = {"user_id": users["viewer"].id, "code": "en", "group_id": group.id, "member_id": group.ketua.id,
+           "to": "active"}
     rules = form_rules(app)
     assert len(rules) >= 8
     for rule in rules:

@@ -1,6 +1,212 @@
 """API: groups, their status transitions and members."""
 from __future__ import annotations
 
+import json
+
+from flask import abort
+from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import RAISE
+from sqlalchemy import func, select
+
+from kube.api.access import api_access
+from kube.api.group_schemas import (
+    MAX_ID,
+    GroupCreateSchema,
+    GroupListArgsSchema,
+    GroupSchema,
+    GroupUpdateSchema,
+    MemberCreateSchema,
+    MemberListArgsSchema,
+    MemberSchema,
+    MemberUpdateSchema,
+    TransitionSchema,
+)
+from kube.api.schemas import ApiErrorSchema
+from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
+from kube.extensions import db
+from kube.groups import operations
+from kube.groups.access import get_group_or_404, get_member_or_404, may_see_full_nik
+from kube.groups.models import Group, Member
+from kube.groups.queries import GroupFilters, group_count_query, group_list_query
 
 blp = Blueprint("api_groups", __name__, url_prefix="/api/v1", description="Groups and members")
+
+#: Roles that register groups and members and move groups along their statuses.
+EDITORS = (ADMIN, OFFICER)
+
+#: flask-smorest's page metadata, documented as what it is on the wire: a JSON string.
+PAGINATION_HEADER = {
+    "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page",
+    "schema": {"type": "string"},
+    "example": '{"total": 120, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}',
+}
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON body",
+    404: "No such group or member, or (for a leader) not their own group",
+    409: "Refused: duplicate, or a status that does not allow it",
+    422: "Invalid fields, with one message list per field",
+}
+
+
+def _errors(*statuses: int, **descriptions: str):
+    """Document the error answers a route can give, in the API error format (`e409="..."` overrides)."""
+
+    def decorator(view):
+        for status in statuses:
+            description = descriptions.get(f"e{status}", _ERROR_DESCRIPTIONS[status])
+            view = blp.alt_response(status, schema=ApiErrorSchema, description=description)(view)
+        return view
+
+    return decorator
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _group(group_id: int) -> Group:
+    # Flask's int converter has no upper bound; the id columns do.
+    if group_id > MAX_ID:
+        abort(404)
+    return get_group_or_404(group_id)
+
+
+def _member(member_id: int) -> Member:
+    if member_id > MAX_ID:
+        abort(404)
+    return get_member_or_404(member_id)
+
+
+class CountedGroup:
+    """A group together with its current member count, as GroupSchema dumps it."""
+
+    def __init__(self, group: Group, member_count: int):
+        self.group = group
+        self.member_count = member_count
+
+    def __getattr__(self, name):
+        return getattr(self.group, name)
+
+
+def _counted(group: Group) -> CountedGroup:
+    """The group with its current member count (one COUNT query)."""
+    count = db.session.scalar(
+        select(func.count(Member.id)).where(Member.group_id == group.id, Member.left_on.is_(None))
+    )
+    return CountedGroup(group, count)
+
+
+# -- groups -----------------------------------------------------------------------------------
+
+@blp.route("/groups", methods=["GET"])
+@api_access(blp, *ROLES)
+@blp.arguments(GroupListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
+@blp.response(200, GroupSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
+              description="One page of groups (a leader sees only their own); page metadata in X-Pagination")
+def list_groups(args):
+    """List groups (paginated with `page` and `per_page`, at most 200), filtered as on the group page."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    sort = args.pop("sort")
+    args["q"] = args.get("q", "").strip()
+    filters = GroupFilters(**args, sort=sort.lstrip("-"), descending=sort.startswith("-"))
+    full_nik = may_see_full_nik()
+    total = db.session.scalar(group_count_query(filters, allow_partial_nik=full_nik))
+    rows = db.session.execute(
+        group_list_query(filters, allow_partial_nik=full_nik).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    metadata = blp._make_pagination_metadata(page, per_page, total)
+    return [CountedGroup(group, count) for group, count in rows], {"X-Pagination": json.dumps(metadata)}
+
+
+@blp.route("/groups", methods=["POST"])
+@api_access(blp, *EDITORS)
+@blp.arguments(GroupCreateSchema)
+@blp.response(201, GroupSchema)
+@_errors(400, 422)
+def create_group(values):
+    """Register a group (status `proposed`, generated code)."""
+    group = operations.create_group(values, _actor())
+    db.session.commit()
+    return _counted(group)
+
+
+@blp.route("/groups/<int:group_id>", methods=["GET"])
+@api_access(blp, *ROLES)
+@blp.response(200, GroupSchema)
+@_errors(404)
+def get_group(group_id):
+    """One group; a leader may read only their own."""
+    return _counted(_group(group_id))
+
+
+@blp.route("/groups/<int:group_id>", methods=["PATCH"])
+@api_access(blp, ADMIN, OFFICER, LEADER)
+@blp.arguments(GroupUpdateSchema)
+@blp.response(200, GroupSchema)
+@_errors(400, 404, 422)
+def update_group(values, group_id):
+    """Change a group's details; a leader may change only their own group, and not its officer."""
+    group = operations.update_group(_group(group_id), values, _actor())
+    db.session.commit()
+    return _counted(group)
+
+
+@blp.route("/groups/<int:group_id>/transitions", methods=["POST"])
+@api_access(blp, *EDITORS)
+@blp.arguments(TransitionSchema)
+@blp.response(200, GroupSchema)
+@_errors(400, 404, 409, 422, e409="invalid_transition: the state machine or the activation rules refuse it")
+def transition_group(values, group_id):
+    """Move a group to another status (proposed -> active/rejected, active -> graduated/dissolved)."""
+    group = operations.transition_group(_group(group_id), values["to"], _actor(), values["note"])
+    db.session.commit()
+    return _counted(group)
+
+
+# -- members ----------------------------------------------------------------------------------
+
+@blp.route("/groups/<int:group_id>/members", methods=["GET"])
+@api_access(blp, *ROLES)
+@blp.arguments(MemberListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
+@blp.response(200, MemberSchema(many=True), description="Members by id; NIK and KK masked for leader and viewer")
+@_errors(404)
+def list_members(args, group_id):
+    """A group's current members, or every membership with `include_former=true`."""
+    group = _group(group_id)
+    query = select(Member).where(Member.group_id == group.id)
+    if not args["include_former"]:
+        query = query.where(Member.left_on.is_(None))
+    return db.session.scalars(query.order_by(Member.id)).all()
+
+
+@blp.route("/groups/<int:group_id>/members", methods=["POST"])
+@api_access(blp, *EDITORS)
+@blp.arguments(MemberCreateSchema)
+@blp.response(201, MemberSchema)
+@_errors(400, 404, 409, 422,
+         e409="NIK already active in a group, KK already in this group, office already held, group full or "
+              "closed, or prior_kube_grant (needs prior_kube_override)",
+         e422="Invalid fields (one message list per field), or needs_confirmation (age: send confirm_age)")
+def add_member(values, group_id):
+    """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
+    group = _group(group_id)
+    checks = operations.MemberChecks(confirm_age=values.pop("confirm_age"),
+                                     prior_kube_override=values.pop("prior_kube_override", None))
+    member = operations.add_member(group, values, _actor(), checks)
+    db.session.commit()
+    return member
+
+
+@blp.route("/members/<int:member_id>", methods=["PATCH"])
+@api_access(blp, ADMIN, OFFICER, LEADER)
+@blp.arguments(MemberUpdateSchema)
+@blp.response(200, MemberSchema)
+@_errors(400, 404, 409, 422,
+         e409="Duplicate NIK, KK or office, or the member has left or the group is closed")
+def update_member(values, member_id):
+    """Change a member; a leader of the member's group may change only address, phone and household size."""
+    member = operations.update_member(_member(member_id), values, _actor())
+    db.session.commit()
+    return member

@@ -1,4 +1,99 @@
 """HTML pages for importing members from CSV/XLSX and exporting groups and members."""
 from __future__ import annotations
 
-from kube.groups import bp  # noqa: F401
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SubmitField
+
+from kube.auth.models import ADMIN, OFFICER, VIEWER
+from kube.auth.permissions import roles_required
+from kube.extensions import db
+from kube.groups import bp, exporter, importer
+from kube.groups.access import may_see_full_nik
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class ImportForm(FlaskForm):
+    """The member list to import."""
+
+    file = FileField(_l("Berkas daftar anggota (CSV atau XLSX)"), validators=[
+        FileRequired(message=_l("Pilih berkas yang akan diimpor.")),
+        FileAllowed(["csv", "xlsx"], message=_l("Hanya berkas .csv atau .xlsx.")),
+    ])
+    submit = SubmitField(_l("Periksa dan impor"))
+
+
+def _today_stamp() -> str:
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date().isoformat()
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@bp.route("/groups/import", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def import_members():
+    """Upload a member list; import every row or, on any error, none and list every error."""
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(importer.MAX_BYTES + 1)
+        report = importer.import_members(data, upload.filename or "", current_user._get_current_object(),
+                                         max_rows=importer.WEB_MAX_ROWS)
+        if report.ok:
+            db.session.commit()
+            per_group = ", ".join(f"{code} ({n})" for code, n in report.created.items())
+            flash(_("Impor berhasil: %(n)d anggota ditambahkan ke %(g)d kelompok: %(list)s.",
+                    n=report.total, g=len(report.created), list=per_group), "success")
+            target = "groups.index" if "groups.index" in current_app.view_functions else "groups.import_members"
+            return redirect(url_for(target))
+        db.session.rollback()
+    return render_template("groups/import.html", form=form, report=report,
+                           max_rows=importer.WEB_MAX_ROWS, cli_max_rows=importer.MAX_ROWS,
+                           max_mb=importer.MAX_BYTES // (1024 * 1024))
+
+
+@bp.route("/groups/import/template.xlsx")
+@roles_required(ADMIN, OFFICER)
+def import_template():
+    """An example member list with the expected headers."""
+    return Response(importer.template_xlsx(), mimetype=XLSX_TYPE,
+                    headers=_attachment("kube-templat-impor-anggota.xlsx"))
+
+
+def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    filename = f"kube-{kind}-{_today_stamp()}.{fmt}"
+    if fmt == "csv":
+        return Response(stream_with_context(exporter.csv_stream(headers, rows)), content_type=CSV_TYPE,
+                        headers=_attachment(filename))
+    return Response(exporter.xlsx_bytes(headers, rows, title), mimetype=XLSX_TYPE, headers=_attachment(filename))
+
+
+@bp.route("/groups/export.<fmt>")
+@roles_required(ADMIN, OFFICER, VIEWER)
+def export_groups(fmt: str):
+    """The groups matching the list filters, as CSV or XLSX."""
+    rows = exporter.group_rows(request.args, mask=not may_see_full_nik())
+    return _export("kelompok", fmt, exporter.GROUP_HEADERS, rows, "Kelompok")
+
+
+@bp.route("/members/export.<fmt>")
+@roles_required(ADMIN, OFFICER, VIEWER)
+def export_members(fmt: str):
+    """The current members of the groups matching the list filters, as CSV or XLSX."""
+    rows = exporter.member_rows(request.args, mask=not may_see_full_nik())
+    return _export("anggota", fmt, exporter.MEMBER_HEADERS, rows, "Anggota")

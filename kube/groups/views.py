@@ -1,4 +1,317 @@
 """HTML pages for groups and members (list, detail, forms, transitions, member search)."""
 from __future__ import annotations
 
-from kube.groups import bp  # noqa: F401
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from kube.auth.models import ADMIN, LEADER, OFFICER, VIEWER, User
+from kube.auth.permissions import login_required, roles_required
+from kube.core.errors import DomainError, NeedsConfirmation
+from kube.core.forms import apply_domain_error
+from kube.extensions import db
+from kube.groups import bp, operations
+from kube.groups.access import get_group_or_404, get_member_or_404, may_see_full_nik
+from kube.groups.forms import (
+    GroupForm, LeaderAccountForm, LeaveForm, MemberContactForm, MemberForm, NewMemberForm, TransitionForm,
+)
+from kube.groups.labels import STATUS_LABELS, TRANSITION_ACTIONS
+from kube.groups.models import GROUP_STATUSES, Group, GroupStatusChange, Member, Region
+from kube.groups.queries import (
+    GroupFilters, MemberFilters, RegionCatalogue, member_search_query, officer_choices,
+    paginate_groups,
+)
+
+#: Roles that register and change groups and members.
+MANAGERS = (ADMIN, OFFICER)
+STAFF = (ADMIN, OFFICER, VIEWER)
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put a refused rule next to its field, and its full message on top when the field note is shorter."""
+    apply_domain_error(form, error)
+    shown = {message for f in form for message in f.errors}
+    if error.message not in shown and error.message not in form.form_errors:
+        form.form_errors.append(error.message)
+
+
+def _can_manage() -> bool:
+    return current_user.role in MANAGERS
+
+
+# -- the list ---------------------------------------------------------------------------------
+
+@bp.route("/groups")
+@login_required
+def index():
+    """Groups with search, filters, sorting and pagination; a leader is sent to their own group."""
+    if current_user.role == LEADER:
+        if current_user.group_id:
+            return redirect(url_for("groups.detail", group_id=current_user.group_id))
+        flash(_("Akun Anda belum dihubungkan ke kelompok. Hubungi petugas Dinas Sosial."), "warning")
+        return redirect(url_for("main.index"))
+    business_types = operations.business_type_labels()
+    filters = GroupFilters.from_args(request.args, business_types)
+    regions = RegionCatalogue.load()
+    officers = officer_choices()
+    page = paginate_groups(filters, current_app.config["PER_PAGE"], allow_partial_nik=may_see_full_nik())
+
+    def sort_url(key: str) -> str:
+        args = request.args.to_dict()
+        args.pop("page", None)
+        args["sort"] = f"-{key}" if filters.sort == key and not filters.descending else key
+        return url_for("groups.index", **args)
+
+    return render_template(
+        "groups/index.html", page=page, filters=filters, regions=regions, officers=officers,
+        business_types=business_types, statuses=STATUS_LABELS, sort_url=sort_url,
+        can_manage=_can_manage(),
+        export_available="groups.export_groups" in current_app.view_functions,
+        export_args={k: v for k, v in request.args.items() if k not in ("page", "fmt")},
+    )
+
+
+# -- one group --------------------------------------------------------------------------------
+
+@bp.route("/groups/<int:group_id>")
+@login_required
+def detail(group_id: int):
+    """A group's facts, members (current and former), status history, leader logins and next steps."""
+    get_group_or_404(group_id)  # the access rule, before anything is shown
+    group = db.session.get(Group, group_id, populate_existing=True, options=[
+        joinedload(Group.kelurahan),
+        joinedload(Group.officer),
+        selectinload(Group.members).joinedload(Member.kelurahan),
+        selectinload(Group.status_changes).joinedload(GroupStatusChange.user),
+    ])
+    kecamatan = db.session.get(Region, group.kelurahan.parent_code)
+    leaders = db.session.scalars(
+        select(User).where(User.group_id == group.id, User.role == LEADER).order_by(User.username)
+    ).all()
+    current = group.current_members
+    former = sorted((m for m in group.members if m.left_on is not None), key=lambda m: (m.left_on, m.id))
+    can_manage = _can_manage()
+    transitions = operations.allowed_transitions(group) if can_manage else ()
+    return render_template(
+        "groups/detail.html", group=group, kecamatan=kecamatan, leaders=leaders, current=current, former=former,
+        transitions=transitions, transition_actions=TRANSITION_ACTIONS, can_manage=can_manage,
+        can_edit_members=group.status in operations.OPEN_STATUSES,
+        full_nik=may_see_full_nik(),
+    )
+
+
+def _group_form_choices(form: GroupForm, regions: RegionCatalogue, officer_id: int | None = None) -> None:
+    form.business_type.choices = list(operations.business_type_labels().items())
+    form.kelurahan_code.choices = {"": [("", _("Pilih kelurahan"))], **regions.kelurahan_choices()}
+    if form.officer_id is not None:
+        form.officer_id.choices = [("", _("Belum ditentukan"))] + [
+            (user.id, user.full_name if user.active else _("%(n)s (nonaktif)", n=user.full_name))
+            for user in officer_choices(include_id=officer_id)
+        ]
+
+
+def _group_values(form: GroupForm) -> dict:
+    values = {name: form[name].data for name in operations.GROUP_FIELDS if name in form}
+    for name in ("bank_name", "bank_account"):
+        values[name] = (values.get(name) or "").strip() or None
+    return values
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def new():
+    """Register a group (status `proposed`)."""
+    form = GroupForm()
+    _group_form_choices(form, RegionCatalogue.load())
+    if request.method == "GET" and current_user.role == OFFICER:
+        form.officer_id.data = current_user.id
+    if form.validate_on_submit():
+        try:
+            group = operations.create_group(_group_values(form), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Kelompok %(c)s (%(n)s) didaftarkan.", c=group.code, n=group.name), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/form.html", form=form, group=None)
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER, LEADER)
+def edit(group_id: int):
+    """Change a group's details; a leader may change their own group but not its pendamping."""
+    group = get_group_or_404(group_id)
+    form = GroupForm(obj=group)
+    if current_user.role == LEADER:
+        del form.officer_id
+    _group_form_choices(form, RegionCatalogue.load(), officer_id=group.officer_id)
+    if form.validate_on_submit():
+        try:
+            operations.update_group(group, _group_values(form), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Perubahan disimpan."), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/form.html", form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/status/<to>", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def transition(group_id: int, to: str):
+    """Confirm and apply a status change; a refused change is shown and nothing is saved."""
+    if to not in GROUP_STATUSES:
+        abort(404)
+    group = get_group_or_404(group_id)
+    form = TransitionForm()
+    if form.validate_on_submit():
+        before = group.status
+        try:
+            operations.transition_group(group, to, current_user, note=form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Status %(c)s diubah dari %(a)s menjadi %(b)s.", c=group.code, a=STATUS_LABELS[before],
+                    b=STATUS_LABELS[to]), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    allowed = to in operations.allowed_transitions(group)
+    # Shown before the officer confirms, so a group that cannot be activated says why up front.
+    problems = operations.activation_problems(group) if allowed and to == "active" else []
+    return render_template(
+        "groups/transition.html", form=form, group=group, to=to, allowed=allowed, problems=problems,
+        action=TRANSITION_ACTIONS.get(to, STATUS_LABELS[to]),
+    )
+
+
+@bp.route("/groups/<int:group_id>/leader", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def leader_new(group_id: int):
+    """Create the login of the group's leader (ketua)."""
+    group = get_group_or_404(group_id)
+    form = LeaderAccountForm()
+    if request.method == "GET" and group.ketua is not None:
+        form.full_name.data = group.ketua.name
+    if form.validate_on_submit():
+        try:
+            user = operations.create_leader_account(group, form.username.data, form.full_name.data,
+                                                    form.password.data, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Akun ketua %(u)s dibuat untuk %(c)s.", u=user.username, c=group.code), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/leader_form.html", form=form, group=group)
+
+
+# -- members ----------------------------------------------------------------------------------
+
+def _member_values(form) -> dict:
+    values = {name: form[name].data for name in form.value_fields}
+    if "phone" in values:
+        values["phone"] = (values["phone"] or "").strip() or None
+    for name in ("nik", "kk", "name", "address"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    return values
+
+
+def _member_form_choices(form, regions: RegionCatalogue) -> None:
+    if "kelurahan_code" in form:
+        form.kelurahan_code.choices = regions.kelurahan_choices()
+
+
+@bp.route("/groups/<int:group_id>/members/new", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def member_new(group_id: int):
+    """Register a member; unusual ages and former grant recipients ask for the officer's confirmation."""
+    group = get_group_or_404(group_id)
+    form = NewMemberForm()
+    _member_form_choices(form, RegionCatalogue.load())
+    if request.method == "GET":
+        form.kelurahan_code.data = group.kelurahan_code
+    low, high = current_app.config["MEMBER_AGE_RANGE"]
+    form.confirm_age.label.text = _("Umur di luar %(low)d-%(high)d tahun sudah diperiksa dan memang benar",
+                                    low=low, high=high)
+    ask_age = bool(form.confirm_age.data)
+    ask_override = bool(form.prior_kube_override.data)
+    if form.validate_on_submit():
+        checks = operations.MemberChecks(confirm_age=form.confirm_age.data,
+                                         prior_kube_override=form.prior_kube_override.data or None)
+        try:
+            member = operations.add_member(group, _member_values(form), current_user, checks)
+        except DomainError as error:
+            db.session.rollback()
+            ask_age = ask_age or isinstance(error, NeedsConfirmation)
+            ask_override = ask_override or error.code == operations.PriorKubeGrant.code
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(n)s ditambahkan ke %(c)s.", n=member.name, c=group.code), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/member_form.html", form=form, group=group, member=None,
+                           ask_age=ask_age, ask_override=ask_override)
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER, LEADER)
+def member_edit(member_id: int):
+    """Change a member's data; the group's leader may change only contact details."""
+    member = get_member_or_404(member_id)
+    group = member.group
+    form_class = MemberContactForm if current_user.role == LEADER else MemberForm
+    form = form_class(obj=member)
+    _member_form_choices(form, RegionCatalogue.load())
+    if form.validate_on_submit():
+        try:
+            operations.update_member(member, _member_values(form), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Data %(n)s disimpan.", n=member.name), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/member_form.html", form=form, group=group, member=member,
+                           ask_age=False, ask_override=False)
+
+
+@bp.route("/members/<int:member_id>/leave", methods=["GET", "POST"])
+@roles_required(ADMIN, OFFICER)
+def member_leave(member_id: int):
+    """Record, after confirmation, that a member left; the membership stays in the history."""
+    member = get_member_or_404(member_id)
+    group = member.group
+    form = LeaveForm()
+    if form.validate_on_submit():
+        try:
+            operations.member_leaves(member, form.left_on.data, current_user, reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(n)s tercatat keluar dari %(c)s.", n=member.name, c=group.code), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template("groups/member_leave.html", form=form, member=member, group=group)
+
+
+@bp.route("/members")
+@roles_required(*STAFF)
+def members():
+    """Search members across groups by name or NIK, by kecamatan of residence, current or former."""
+    filters = MemberFilters.from_args(request.args)
+    regions = RegionCatalogue.load()
+    full_nik = may_see_full_nik()
+    page = db.paginate(member_search_query(filters, allow_partial_nik=full_nik),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("groups/members.html", page=page, filters=filters, regions=regions, full_nik=full_nik)

@@ -1,8 +1,10 @@
 """Home page: sends each role to where its work is."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
+from flask_login import current_user
 
+from kube.auth.models import LEADER
 from kube.auth.permissions import login_required
 from kube.main import bp
 
@@ -10,7 +12,9 @@ from kube.main import bp
 @bp.route("/")
 @login_required
 def index():
-    """The landing page after login."""
+    """The landing page after login; a group leader goes straight to their monthly reports."""
+    if current_user.role == LEADER and current_user.group_id:
+        return redirect(url_for("groups.my_reports"))
     return render_template("main/index.html")
 
 

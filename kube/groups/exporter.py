@@ -1,0 +1,238 @@
+"""Export groups and members to CSV or XLSX with the group list's filters, in one query each.
+
+Headers are fixed Indonesian (not translated with the interface language) so files stay
+comparable between users, and the member export uses the importer's column names so an
+exported list can be corrected and imported again. Full NIK and No. KK only for roles
+that may see them (`mask` decides); everyone else gets `3673**********01`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from kube.auth.models import User
+from kube.core.identity import mask_nik, normalize_number
+from kube.extensions import db
+from kube.groups.models import GROUP_STATUSES, Group, Member, Region
+from kube.groups.importer import COLUMN_LABELS
+from kube.groups.labels import STATUS_LABELS
+
+#: Rows fetched per round trip while streaming.
+BATCH = 1000
+#: Digits needed before a partial NIK is searched (fewer would match almost everyone).
+MIN_PARTIAL_NIK_DIGITS = 4
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+def group_filters(args: Mapping, allow_partial_nik: bool = False) -> list:
+    """WHERE clauses for the group list's query arguments; unknown or empty values are ignored.
+
+    q (group name or code, a current member's name, or a NIK), kecamatan (code 36.73.04),
+    kelurahan (code 36.73.04.1002), status, business_type, officer (user id, or "none").
+    A whole NIK finds its group for everyone; part of a NIK only when `allow_partial_nik`
+    (roles that see NIKs masked must not probe them digit by digit through the filter).
+    Visibility (a leader's own group) is the caller's: exports are for staff only.
+    """
+    clauses = []
+    q = (args.get("q") or "").strip()[:100]
+    if q:
+        member_match = Member.name.icontains(q, autoescape=True)
+        digits = normalize_number(q)
+        if digits.isascii() and digits.isdigit():
+            if len(digits) == 16:
+                member_match = or_(member_match, Member.nik == digits)
+            elif allow_partial_nik and len(digits) >= MIN_PARTIAL_NIK_DIGITS:
+                member_match = or_(member_match, Member.nik.contains(digits, autoescape=True))
+        clauses.append(or_(
+            Group.name.icontains(q, autoescape=True),
+            Group.code.icontains(q, autoescape=True),
+            exists().where(Member.group_id == Group.id, Member.left_on.is_(None), member_match),
+        ))
+    kecamatan = (args.get("kecamatan") or "").strip()
+    if kecamatan:
+        clauses.append(Group.kelurahan_code.in_(
+            select(Region.code).where(Region.parent_code == kecamatan, Region.level == "kelurahan")))
+    kelurahan = (args.get("kelurahan") or "").strip()
+    if kelurahan:
+        clauses.append(Group.kelurahan_code == kelurahan)
+    status = (args.get("status") or "").strip()
+    if status in GROUP_STATUSES:
+        clauses.append(Group.status == status)
+    business_type = (args.get("business_type") or "").strip()
+    if business_type:
+        clauses.append(Group.business_type == business_type)
+    officer = (args.get("officer") or "").strip()
+    if officer == "none":
+        clauses.append(Group.officer_id.is_(None))
+    elif officer.isascii() and officer.isdigit():
+        clauses.append(Group.officer_id == int(officer))
+    return clauses
+
+
+def filtered_groups_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
+    """`select(Group)` with the list filters applied, oldest first; the caller adds visibility and paging."""
+    return select(Group).where(*group_filters(args, allow_partial_nik)).order_by(Group.id)
+
+
+# -- rows -------------------------------------------------------------------------------------
+
+GROUP_HEADERS = [
+    "Kode Kelompok", "Nama Kelompok", "Jenis Usaha", "Status", "Kecamatan", "Kelurahan", "Kode Kelurahan",
+    "Alamat", "Tanggal Terbentuk", "Pendamping", "Jumlah Anggota", "Ketua", "NIK Ketua", "Telepon Ketua",
+    "Bank", "No Rekening", "Tanggal Bantuan Kube",
+]
+
+MEMBER_HEADERS = [
+    COLUMN_LABELS["group"], "Nama Kelompok", COLUMN_LABELS["nik"], COLUMN_LABELS["kk"], COLUMN_LABELS["name"],
+    COLUMN_LABELS["sex"], COLUMN_LABELS["birth_date"], COLUMN_LABELS["role"], COLUMN_LABELS["address"],
+    COLUMN_LABELS["kelurahan"], "Nama Kelurahan", "Kecamatan", COLUMN_LABELS["phone"],
+    COLUMN_LABELS["household_size"], COLUMN_LABELS["decile"], COLUMN_LABELS["decile_as_of"],
+    COLUMN_LABELS["extreme_poor"], COLUMN_LABELS["joined_on"],
+]
+
+
+def groups_rows_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
+    """One query for the group export: regions, officer, current member count and ketua joined in."""
+    kelurahan, kecamatan, officer, ketua = aliased(Region), aliased(Region), aliased(User), aliased(Member)
+    member_count = (select(func.count(Member.id)).where(Member.group_id == Group.id, Member.left_on.is_(None))
+                    .correlate(Group).scalar_subquery())
+    return (
+        select(Group.code, Group.name, Group.business_type, Group.status, kecamatan.name, kelurahan.name,
+               Group.kelurahan_code, Group.address, Group.formed_on, officer.full_name, member_count,
+               ketua.name, ketua.nik, ketua.phone, Group.bank_name, Group.bank_account,
+               Group.kube_grant_received_on)
+        .select_from(Group)
+        .join(kelurahan, kelurahan.code == Group.kelurahan_code)
+        .join(kecamatan, kecamatan.code == kelurahan.parent_code)
+        .outerjoin(officer, officer.id == Group.officer_id)
+        .outerjoin(ketua, and_(ketua.group_id == Group.id, ketua.role == "ketua", ketua.left_on.is_(None)))
+        .where(*group_filters(args, allow_partial_nik))
+        .order_by(Group.id)
+    )
+
+
+def members_rows_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
+    """One query for the member export: current members of the filtered groups, offices first."""
+    kelurahan, kecamatan = aliased(Region), aliased(Region)
+    office_order = case({"ketua": 0, "sekretaris": 1, "bendahara": 2}, value=Member.role, else_=3)
+    return (
+        select(Group.code, Group.name, Member.nik, Member.kk, Member.name, Member.sex, Member.birth_date,
+               Member.role, Member.address, Member.kelurahan_code, kelurahan.name, kecamatan.name, Member.phone,
+               Member.household_size, Member.decile, Member.decile_as_of, Member.extreme_poor, Member.joined_on)
+        .select_from(Member)
+        .join(Group, Group.id == Member.group_id)
+        .join(kelurahan, kelurahan.code == Member.kelurahan_code)
+        .join(kecamatan, kecamatan.code == kelurahan.parent_code)
+        .where(Member.left_on.is_(None), *group_filters(args, allow_partial_nik))
+        .order_by(Group.id, office_order, Member.id)
+    )
+
+
+def _business_labels() -> dict[str, str]:
+    from kube.groups.operations import business_type_labels
+
+    return business_type_labels()
+
+
+def group_rows(args: Mapping, mask: bool) -> Iterator[list]:
+    """The group export's rows (Python values: dates stay dates), fetched in batches; `mask` hides NIKs."""
+    labels = _business_labels()
+    query = groups_rows_query(args, allow_partial_nik=not mask)
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    for (code, name, business, status, kecamatan, kelurahan, kelurahan_code, address, formed_on, officer, count,
+         ketua, ketua_nik, ketua_phone, bank, account, grant_on) in result:
+        yield [code, name, labels.get(business, business), str(STATUS_LABELS.get(status, status)), kecamatan,
+               kelurahan, kelurahan_code, address, formed_on, officer or "", count, ketua or "",
+               (mask_nik(ketua_nik) if mask else ketua_nik) or "", ketua_phone or "", bank or "", account or "",
+               grant_on]
+
+
+def member_rows(args: Mapping, mask: bool) -> Iterator[list]:
+    """The member export's rows, fetched in batches."""
+    query = members_rows_query(args, allow_partial_nik=not mask)
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    for (code, group_name, nik, kk, name, sex, birth, role, address, kelurahan_code, kelurahan, kecamatan, phone,
+         household, decile, decile_as_of, extreme_poor, joined_on) in result:
+        yield [code, group_name, mask_nik(nik) if mask else nik, mask_nik(kk) if mask else kk, name, sex, birth,
+               role, address, kelurahan_code, kelurahan, kecamatan, phone or "", household, decile, decile_as_of,
+               "ya" if extreme_poor else "tidak", joined_on]
+
+
+# -- formats ----------------------------------------------------------------------------------
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_stream(headers: list[str], rows: Iterator[list]) -> Iterator[str]:
+    """CSV text in chunks, starting with a UTF-8 byte-order mark so Excel reads the accents right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(headers)
+    for index, row in enumerate(rows, start=1):
+        writer.writerow([_csv_value(value) for value in row])
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+#: Columns written as text so Excel keeps all 16 digits and leading zeros.
+_TEXT_COLUMNS = {"NIK", "No KK", "NIK Ketua", "Telepon", "Telepon Ketua", "No Rekening"}
+
+
+def xlsx_bytes(headers: list[str], rows: Iterator[list], title: str) -> bytes:
+    """An XLSX workbook (one sheet, frozen bold header, dates as Excel dates) as bytes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    widths = [max(12, min(40, len(header) + 4)) for header in headers]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    text_columns = {index for index, header in enumerate(headers) if header in _TEXT_COLUMNS}
+    for row in rows:
+        out = []
+        for index, value in enumerate(row):
+            if isinstance(value, date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "DD-MM-YYYY"
+                out.append(cell)
+            elif index in text_columns and value not in (None, ""):
+                cell = WriteOnlyCell(sheet, value=str(value))
+                cell.number_format = "@"
+                out.append(cell)
+            else:
+                out.append(value)
+        sheet.append(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)

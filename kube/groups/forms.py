@@ -1,0 +1,175 @@
+"""Forms for groups, members, status transitions, leaving and leader accounts.
+
+Forms only parse input (types, lengths, required fields); the rules themselves (valid NIK,
+kelurahan, duplicates, age) live in `kube.groups.operations` and come back as field errors.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+
+from kube.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from kube.groups.labels import ROLE_LABELS, SEX_LABELS
+from kube.groups.models import MEMBER_ROLES
+
+#: WTForms ships no Indonesian catalogue; its own parsing messages are given ours instead.
+WTFORMS_MESSAGES = {
+    "Not a valid date value.": _l("Tanggal tidak valid."),
+    "Not a valid integer value.": _l("Harus berupa angka bulat."),
+    "Not a valid choice.": _l("Pilihan tidak valid."),
+    "Invalid Choice: could not coerce.": _l("Pilihan tidak valid."),
+    "This field is required.": _l("Wajib diisi."),
+}
+
+
+class _IndonesianMessages:
+    """A WTForms translations object that swaps the built-in messages for ours."""
+
+    def gettext(self, string: str) -> str:
+        message = WTFORMS_MESSAGES.get(string)
+        return str(message) if message is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class KubeForm(FlaskForm):
+    """A FlaskForm (CSRF included) whose WTForms messages are Indonesian too."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _IndonesianMessages()
+
+
+_required = DataRequired(message=_l("Wajib diisi."))
+_input_required = InputRequired(message=_l("Wajib diisi."))
+
+
+def _max(length: int) -> Length:
+    return Length(max=length, message=_l("Paling banyak %(max)d karakter.", max=length))
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value to an int; empty means None and junk means -1 (which no rule accepts)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+# -- groups -----------------------------------------------------------------------------------
+
+class GroupForm(KubeForm):
+    """A group's details; the pendamping field is removed for leaders."""
+
+    name = StringField(_l("Nama kelompok"), validators=[_required, _max(120)])
+    business_type = SelectField(_l("Jenis usaha"), validate_choice=False)
+    kelurahan_code = SelectField(_l("Kelurahan"), validate_choice=False)
+    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
+    formed_on = DateField(_l("Tanggal terbentuk"), validators=[_input_required], default=date.today)
+    officer_id = SelectField(_l("Pendamping"), coerce=optional_int, validate_choice=False)
+    bank_name = StringField(_l("Nama bank"), validators=[Optional(), _max(60)])
+    bank_account = StringField(_l("Nomor rekening"), validators=[Optional(), _max(40)])
+    submit = SubmitField(_l("Simpan"))
+
+
+class TransitionForm(KubeForm):
+    """Confirm a status change, with an optional note for the history."""
+
+    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), _max(500)])
+    submit = SubmitField(_l("Ya, ubah status"))
+
+
+class LeaderAccountForm(KubeForm):
+    """The login an officer creates for a group's leader."""
+
+    username = StringField(_l("Nama pengguna"), validators=[
+        _required, Regexp(r"^[A-Za-z0-9._-]{3,64}$",
+                          message=_l("3-64 karakter: huruf, angka, titik, garis bawah atau tanda hubung.")),
+    ])
+    full_name = StringField(_l("Nama lengkap"), validators=[_required, _max(120)])
+    password = PasswordField(_l("Kata sandi awal"), validators=[
+        _required,
+        Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+               message=_l("Kata sandi %(min)d sampai %(max)d karakter.", min=MIN_PASSWORD_LENGTH,
+                          max=MAX_PASSWORD_LENGTH)),
+    ])
+    confirm = PasswordField(_l("Ulangi kata sandi"), validators=[
+        _required, EqualTo("password", message=_l("Kedua kata sandi tidak sama.")),
+    ])
+    submit = SubmitField(_l("Buat akun ketua"))
+
+
+# -- members ----------------------------------------------------------------------------------
+
+SEX_CHOICES = [("", _l("Sesuai NIK")), *SEX_LABELS.items()]
+ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in MEMBER_ROLES]
+DECILE_CHOICES = [("", "-")] + [(n, str(n)) for n in range(1, 11)]
+
+
+class MemberForm(KubeForm):
+    """A member's identity, welfare data and role, as an officer edits them."""
+
+    nik = StringField(_l("NIK"), validators=[_required, _max(40)],
+                      description=_l("16 angka; spasi, titik atau tanda hubung boleh."))
+    kk = StringField(_l("No. KK"), validators=[_required, _max(40)],
+                     description=_l("16 angka; spasi, titik atau tanda hubung boleh."))
+    name = StringField(_l("Nama lengkap"), validators=[_required, _max(120)])
+    sex = SelectField(_l("Jenis kelamin"), choices=SEX_CHOICES, validate_choice=False,
+                      description=_l("Kosongkan untuk mengambil dari NIK."))
+    birth_date = DateField(_l("Tanggal lahir"), validators=[Optional()],
+                           description=_l("Kosongkan untuk mengambil dari NIK."))
+    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
+    kelurahan_code = SelectField(_l("Kelurahan tempat tinggal"), validate_choice=False)
+    phone = StringField(_l("Nomor telepon"), validators=[Optional(), _max(25)])
+    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[_input_required], default=1)
+    decile = SelectField(_l("Desil DTKS/DTSEN"), choices=DECILE_CHOICES, coerce=optional_int,
+                         validate_choice=False)
+    decile_as_of = DateField(_l("Data desil per tanggal"), validators=[Optional()])
+    extreme_poor = BooleanField(_l("Miskin ekstrem"))
+    role = SelectField(_l("Peran dalam kelompok"), choices=ROLE_CHOICES, validate_choice=False, default="anggota")
+    joined_on = DateField(_l("Tanggal bergabung"), validators=[_input_required])
+    submit = SubmitField(_l("Simpan"))
+
+    #: Fields passed to the member operations (the rest are confirmations and buttons).
+    value_fields = ("nik", "kk", "name", "sex", "birth_date", "address", "kelurahan_code", "phone",
+                    "household_size", "decile", "decile_as_of", "extreme_poor", "role", "joined_on")
+
+
+class NewMemberForm(MemberForm):
+    """A new member, with the confirmations an officer gives when a soft rule asks for one."""
+
+    joined_on = DateField(_l("Tanggal bergabung"), validators=[Optional()],
+                          description=_l("Kosongkan untuk hari ini."))
+
+    confirm_age = BooleanField(_l("Umur di luar rentang sudah diperiksa dan memang benar"))
+    prior_kube_override = TextAreaField(_l("Alasan pengecualian"), validators=[Optional(), _max(500)],
+                                        description=_l("Wajib bila orang ini pernah menjadi anggota Kube "
+                                                       "yang sudah menerima bantuan."))
+
+
+class MemberContactForm(KubeForm):
+    """What a group's leader may keep current: contact details and household size."""
+
+    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
+    phone = StringField(_l("Nomor telepon"), validators=[Optional(), _max(25)])
+    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[_input_required])
+    submit = SubmitField(_l("Simpan"))
+
+    value_fields = ("address", "phone", "household_size")
+
+
+class LeaveForm(KubeForm):
+    """Record that a member left the group."""
+
+    left_on = DateField(_l("Tanggal keluar"), validators=[_input_required], default=date.today)
+    reason = TextAreaField(_l("Alasan"), validators=[Optional(), _max(500)])
+    submit = SubmitField(_l("Ya, catat keluar"))

@@ -1,0 +1,278 @@
+"""Read-side queries for the group list and member search: filters, sorting and counts in one statement."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from kube.auth.models import OFFICER, User
+from kube.core.identity import normalize_number
+from kube.extensions import db
+from kube.groups.access import visible_group_ids_filter
+from kube.groups.models import GROUP_STATUSES, Group, Member, Region
+
+#: Sort keys offered on the group list -> what they order by (the member count is added per query).
+GROUP_SORTS = ("code", "name", "formed_on", "members")
+MEMBERSHIP_FILTERS = ("current", "former")
+#: Digits needed before a partial NIK is searched (fewer would match almost everyone).
+MIN_PARTIAL_NIK_DIGITS = 4
+
+
+# -- regions ----------------------------------------------------------------------------------
+
+@dataclass
+class RegionCatalogue:
+    """Every kecamatan and kelurahan, loaded in one query, for select boxes and names."""
+
+    kecamatan: list[Region] = field(default_factory=list)
+    kelurahan: list[Region] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    #: Kelurahan names that occur in more than one kecamatan (Sukawana).
+    repeated_names: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> RegionCatalogue:
+        """All regions in code order."""
+        regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+        kelurahan = [r for r in regions if r.level == "kelurahan"]
+        counts = Counter(r.name for r in kelurahan)
+        return cls(
+            kecamatan=[r for r in regions if r.level == "kecamatan"],
+            kelurahan=kelurahan,
+            names={r.code: r.name for r in regions},
+            repeated_names={name for name, n in counts.items() if n > 1},
+        )
+
+    def kelurahan_label(self, region: Region) -> str:
+        """A kelurahan's name, with its kecamatan when the name repeats: Sukawana (Curug)."""
+        if region.name in self.repeated_names:
+            return f"{region.name} ({self.names.get(region.parent_code, region.parent_code)})"
+        return region.name
+
+    def kelurahan_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Kelurahan grouped by kecamatan (WTForms renders a dict as <optgroup>s), values are codes."""
+        return {
+            kecamatan.name: [(k.code, self.kelurahan_label(k)) for k in self.kelurahan
+                             if k.parent_code == kecamatan.code]
+            for kecamatan in self.kecamatan
+        }
+
+    def kecamatan_name_of(self, kelurahan_code: str | None) -> str:
+        """The kecamatan name of a kelurahan code."""
+        kecamatan_code = ".".join((kelurahan_code or "").split(".")[:3])  # 36.73.04.1002 -> 36.73.04
+        return self.names.get(kecamatan_code, "-")
+
+
+def officer_choices(include_id: int | None = None) -> list[User]:
+    """Active officers, plus the given officer (e.g. a group's current, now inactive, pendamping)."""
+    condition = User.active.is_(True)
+    if include_id is not None:
+        condition = condition | (User.id == include_id)
+    return list(db.session.scalars(
+        select(User).where(User.role == OFFICER, condition).order_by(User.full_name, User.id)
+    ))
+
+
+# -- NIK search -------------------------------------------------------------------------------
+
+def nik_condition(column, text: str, allow_partial: bool):
+    """Match a NIK typed with or without separators: whole NIKs for everyone, parts only if allowed.
+
+    Roles that see masked NIKs may find a person by the full number, but not probe digit by
+    digit, or a search box would reveal what the masking hides.
+    """
+    digits = normalize_number(text)
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    if len(digits) == 16:
+        return column == digits
+    if allow_partial and len(digits) >= MIN_PARTIAL_NIK_DIGITS:
+        return column.contains(digits, autoescape=True)
+    return None
+
+
+# -- the group list ---------------------------------------------------------------------------
+
+def _choice(value: str | None, allowed) -> str:
+    value = (value or "").strip()
+    return value if value in allowed else ""
+
+
+@dataclass
+class GroupFilters:
+    """What the group list is narrowed and ordered by, parsed from query arguments (unknown values ignored)."""
+
+    q: str = ""
+    kecamatan: str = ""
+    kelurahan: str = ""
+    status: str = ""
+    business_type: str = ""
+    #: A user id, "none" for groups without a pendamping, or "" for any.
+    officer: str = ""
+    sort: str = "code"
+    descending: bool = False
+
+    @classmethod
+    def from_args(cls, args, business_types) -> GroupFilters:
+        """Read `q`, `kecamatan`, `kelurahan`, `status`, `business_type`, `officer` and `sort` (`-name` = descending).
+
+        The names match the export's (`kube.groups.exporter`), so the list's arguments export the same groups.
+        """
+        sort = (args.get("sort") or "code").strip()
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        if sort not in GROUP_SORTS:
+            sort, descending = "code", False
+        officer = (args.get("officer") or "").strip()
+        if officer != "none" and not (officer.isascii() and officer.isdigit()):
+            officer = ""
+        return cls(
+            q=(args.get("q") or "").strip()[:100],
+            kecamatan=(args.get("kecamatan") or "").strip()[:13],
+            kelurahan=(args.get("kelurahan") or "").strip()[:13],
+            status=_choice(args.get("status"), GROUP_STATUSES),
+            business_type=_choice(args.get("business_type"), business_types),
+            officer=officer,
+            sort=sort,
+            descending=descending,
+        )
+
+    @property
+    def sort_arg(self) -> str:
+        """The `sort` argument that gives this order."""
+        return ("-" if self.descending else "") + self.sort
+
+
+def member_count_column():
+    """Current members of the group in the enclosing query (a correlated scalar subquery)."""
+    return (
+        select(func.count(Member.id))
+        .where(Member.group_id == Group.id, Member.left_on.is_(None))
+        .correlate(Group)
+        .scalar_subquery()
+        .label("member_count")
+    )
+
+
+def group_conditions(filters: GroupFilters, allow_partial_nik: bool) -> list:
+    """WHERE clauses for the filters, limited to the groups the current user may see."""
+    conditions = [visible_group_ids_filter(Group.id)]
+    if filters.q:
+        member_match = Member.name.icontains(filters.q, autoescape=True)
+        by_nik = nik_condition(Member.nik, filters.q, allow_partial_nik)
+        if by_nik is not None:
+            member_match = or_(member_match, by_nik)
+        conditions.append(or_(
+            Group.name.icontains(filters.q, autoescape=True),
+            Group.code.icontains(filters.q, autoescape=True),
+            exists().where(Member.group_id == Group.id, Member.left_on.is_(None), member_match),
+        ))
+    if filters.kecamatan:
+        conditions.append(Group.kelurahan_code.in_(
+            select(Region.code).where(Region.parent_code == filters.kecamatan, Region.level == "kelurahan")
+        ))
+    if filters.kelurahan:
+        conditions.append(Group.kelurahan_code == filters.kelurahan)
+    if filters.status:
+        conditions.append(Group.status == filters.status)
+    if filters.business_type:
+        conditions.append(Group.business_type == filters.business_type)
+    if filters.officer == "none":
+        conditions.append(Group.officer_id.is_(None))
+    elif filters.officer:
+        conditions.append(Group.officer_id == int(filters.officer))
+    return conditions
+
+
+def group_list_query(filters: GroupFilters, allow_partial_nik: bool = False) -> Select:
+    """Rows of (Group, member_count), kelurahan and officer loaded in the same statement, in the chosen order."""
+    count = member_count_column()
+    order = {
+        "code": Group.id,  # the code is derived from the id; the id sorts KUBE-3673-10000 after -9999
+        "name": func.lower(Group.name),
+        "formed_on": Group.formed_on,
+        "members": count,
+    }[filters.sort]
+    order = order.desc() if filters.descending else order.asc()
+    tie = Group.id.desc() if filters.descending else Group.id.asc()
+    return (
+        select(Group, count)
+        .where(*group_conditions(filters, allow_partial_nik))
+        .options(joinedload(Group.kelurahan), joinedload(Group.officer))
+        .order_by(order, tie)
+    )
+
+
+def group_count_query(filters: GroupFilters, allow_partial_nik: bool = False) -> Select:
+    """How many groups match the filters."""
+    return select(func.count(Group.id)).where(*group_conditions(filters, allow_partial_nik))
+
+
+class RowPagination(SelectPagination):
+    """`db.paginate` for a select of several columns: items are whole rows, the total comes from `count_select`."""
+
+    def _query_items(self) -> list:
+        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(statement).all())
+
+    def _query_count(self) -> int:
+        return self._query_args["session"].scalar(self._query_args["count_select"]) or 0
+
+
+def paginate_groups(filters: GroupFilters, per_page: int, allow_partial_nik: bool = False) -> RowPagination:
+    """One page of (Group, member_count) rows in two statements: the page and the total."""
+    return RowPagination(
+        select=group_list_query(filters, allow_partial_nik),
+        count_select=group_count_query(filters, allow_partial_nik),
+        session=db.session,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+# -- member search ----------------------------------------------------------------------------
+
+@dataclass
+class MemberFilters:
+    """Member search across groups: name or NIK, kecamatan of residence, current or former."""
+
+    q: str = ""
+    kecamatan: str = ""
+    membership: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> MemberFilters:
+        """Read `q`, `kecamatan` and `membership` (current, former or empty for both)."""
+        return cls(
+            q=(args.get("q") or "").strip()[:100],
+            kecamatan=(args.get("kecamatan") or "").strip()[:13],
+            membership=_choice(args.get("membership"), MEMBERSHIP_FILTERS),
+        )
+
+
+def member_search_query(filters: MemberFilters, allow_partial_nik: bool = False) -> Select:
+    """Members matching the filters, with their group and kelurahan loaded in the same statement."""
+    query = (
+        select(Member)
+        .join(Member.group)
+        .where(visible_group_ids_filter(Member.group_id))
+        .options(joinedload(Member.group), joinedload(Member.kelurahan))
+        .order_by(func.lower(Member.name), Member.id)
+    )
+    if filters.q:
+        match = Member.name.icontains(filters.q, autoescape=True)
+        by_nik = nik_condition(Member.nik, filters.q, allow_partial_nik)
+        query = query.where(or_(match, by_nik) if by_nik is not None else match)
+    if filters.kecamatan:
+        query = query.where(Member.kelurahan_code.in_(
+            select(Region.code).where(Region.parent_code == filters.kecamatan, Region.level == "kelurahan")
+        ))
+    if filters.membership == "current":
+        query = query.where(Member.left_on.is_(None))
+    elif filters.membership == "former":
+        query = query.where(Member.left_on.is_not(None))
+    return query
+
