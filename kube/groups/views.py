@@ -19,6 +19,8 @@ from kube.groups.forms import (
 )
 from kube.groups.labels import STATUS_LABELS, TRANSITION_ACTIONS
 from kube.groups.models import GROUP_STATUSES, Group, GroupStatusChange, Member, Region
+from kube.groups.reports import group_reports_context
+from kube.ledger.queries import group_ledger_context
 from kube.groups.queries import (
     GroupFilters, MemberFilters, RegionCatalogue, member_search_query, officer_choices,
     paginate_groups,
@@ -79,6 +81,7 @@ def index():
 @login_required
 def detail(group_id: int):
     """A group's facts, members (current and former), status history, leader logins and next steps."""
+    from kube.monitoring.views import group_monitoring_context  # monitoring imports the groups package
     get_group_or_404(group_id)  # the access rule, before anything is shown
     group = db.session.get(Group, group_id, populate_existing=True, options=[
         joinedload(Group.kelurahan),
@@ -98,7 +101,8 @@ def detail(group_id: int):
         "groups/detail.html", group=group, kecamatan=kecamatan, leaders=leaders, current=current, former=former,
         transitions=transitions, transition_actions=TRANSITION_ACTIONS, can_manage=can_manage,
         can_edit_members=group.status in operations.OPEN_STATUSES,
-        full_nik=may_see_full_nik(),
+        full_nik=may_see_full_nik(), monitoring=group_monitoring_context(group),
+        **group_reports_context(group), **group_ledger_context(group),
     )
 
 
