@@ -61,6 +61,13 @@ def load_demo(today: date | None = None) -> None:
     for username, index in DEMO_LEADERS:
         group = groups[index]
         create_leader_account(group, username, group.ketua.name, DEMO_PASSWORD, actor=staff["admin"])
+    today = today or date.today()
+    # Grants (every status, with their letters) and then 24-36 months of income with every flag pattern.
+    from kube.ledger.demo import load_demo_ledger
+    from kube.monitoring.demo import load_demo_reports
+
+    load_demo_ledger(groups, staff["petugas"], staff["petugas2"], today)
+    load_demo_reports(groups, today)
 
 
 def demo_plan(today: date) -> list[dict]:
