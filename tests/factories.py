@@ -4,7 +4,6 @@ from __future__ import annotations
 import itertools
 
 from kube.auth import operations
-from kube.extensions import db
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kube.audit.models import AuditEntry
-from tests.factories import PASSWORD
 
 
 def _actions(db):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from kube.auth.models import User
 from kube.auth.passwords import STRONG_HASHER
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD
 
 
 def test_login_and_logout(client, users):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, ValidationFailed
 from kube.groups import operations
-from kube.groups.models import Group, GroupStatusChange, Member
+from kube.groups.models import Group, Member
 from kube.groups.operations import MemberChecks, PriorKubeGrant
 from tests.factories import make_group, make_user, member_values, valid_kk, valid_nik
 

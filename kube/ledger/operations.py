@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from kube.audit.operations import record_audit
 from kube.auth.models import User, utcnow
-from kube.core.errors import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
 from kube.groups.models import Group, Member
 from kube.ledger.models import (

@@ -4,7 +4,6 @@ Each page loads what it shows in a fixed number of statements, whatever the numb
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -221,49 +220,6 @@ def group_ledger_context(group: Group) -> dict:
 
 
 # -- account statements -----------------------------------------------------------------------
-
-@dataclass
-class ListPage:
-    """A page of rows already in memory, shaped like Flask-SQLAlchemy's Pagination for the macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, rows: list, page: int, per_page: int) -> ListPage:
-        """The `page`-th slice of `rows` (out-of-range pages give the last one)."""
-        pages = max(1, math.ceil(len(rows) / per_page))
-        page = min(max(1, page), pages)
-        start = (page - 1) * per_page
-        return cls(items=rows[start:start + per_page], page=page, per_page=per_page, total=len(rows))
-
-    @property
-    def pages(self) -> int:
-        """Number of pages."""
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether a previous page exists."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a next page exists."""
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        """The previous page number."""
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        """The next page number."""
-        return self.page + 1
-
 
 def reversed_by(entry_ids: list[int]) -> dict[int, int]:
     """Entry id -> id of the entry that reversed it, for those among `entry_ids` that were reversed."""

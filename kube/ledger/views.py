@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import FieldList
 
+from kube.core.pagination import ListPage
 from kube.auth.models import ADMIN, OFFICER, VIEWER, User
 from kube.auth.permissions import login_required, roles_required
 from kube.core.errors import DomainError
@@ -429,7 +430,7 @@ def account_statement(account_id: int):
     """An account's entries in order with the running balance; reversals and reversed entries marked."""
     account = db.get_or_404(Account, account_id)
     rows = operations.account_statement(account)
-    page = queries.ListPage.of(rows, request.args.get("page", 1, type=int), _per_page())
+    page = ListPage.of(rows, request.args.get("page", 1, type=int), _per_page())
     first = page.items[0] if page.items else None
     opening = first["balance"] - first["debit"] + first["credit"] if first else 0
     reversed_by = queries.reversed_by([row["entry"].id for row in page.items])

@@ -1,7 +1,6 @@
 """Flags, trends, follow-ups and dashboard figures read from the database; the statistics live in trends.py."""
 from __future__ import annotations
 
-import math
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -376,51 +375,6 @@ def follow_up_history_statement(group_id: int) -> Select:
     return (select(FollowUp).options(joinedload(FollowUp.officer))
             .where(FollowUp.group_id == group_id)
             .order_by(FollowUp.action_date.desc(), FollowUp.id.desc()))
-
-
-# -- lists kept in memory ---------------------------------------------------------------------
-
-@dataclass
-class ListPage:
-    """One page of an in-memory list, with the attributes the `pagination` macro reads."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, rows: list, page: int, per_page: int) -> ListPage:
-        """The page-th slice of `rows` (pages past the end clamp to the last one)."""
-        pages = max(1, math.ceil(len(rows) / per_page))
-        page = min(max(1, page), pages)
-        start = (page - 1) * per_page
-        return cls(rows[start:start + per_page], page, per_page, len(rows))
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least one)."""
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether there is a page before this one."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether there is a page after this one."""
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        """The previous page number."""
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        """The next page number."""
-        return self.page + 1 if self.has_next else None
 
 
 # -- dashboard --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from kube.core.pagination import ListPage
 from kube.auth.models import ADMIN, OFFICER, VIEWER
 from kube.auth.permissions import login_required, roles_required
 from kube.core.errors import DomainError, ValidationFailed
@@ -129,7 +130,7 @@ def flags():
         # The filters stay in the form with their messages; nothing is listed for a bad question.
         return render_template("monitoring/flags.html", result=None, page=None, **context), 422
     result = operations.compute_flags(as_of, today, filters)
-    page = operations.ListPage.of(result.flags, _page_number(), current_app.config["PER_PAGE"])
+    page = ListPage.of(result.flags, _page_number(), current_app.config["PER_PAGE"])
     latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in page.items), as_of)
     return render_template("monitoring/flags.html", result=result, page=page, latest=latest, **context)
 
