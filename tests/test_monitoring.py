@@ -16,6 +16,7 @@ from kube.audit.models import AuditEntry
 from kube.core.errors import ValidationFailed
 from kube.core.periods import from_month_index
 from kube.groups.models import Group, IncomeReport
+from kube.core.pagination import ListPage
 from kube.monitoring import charts, operations, trends
 from kube.monitoring.models import FollowUp
 from kube.monitoring.trends import (
@@ -286,10 +287,10 @@ def test_flags_take_a_fixed_number_of_queries(app, db, users):
 
 def test_list_page_slices_and_clamps():
     rows = list(range(53))
-    page = operations.ListPage.of(rows, 3, 25)
+    page = ListPage.of(rows, 3, 25)
     assert (page.items, page.pages, page.has_prev, page.has_next, page.prev_num) == ([50, 51, 52], 3, True, False, 2)
-    assert operations.ListPage.of(rows, 99, 25).page == 3
-    assert operations.ListPage.of([], 1, 25).pages == 1
+    assert ListPage.of(rows, 99, 25).page == 3
+    assert ListPage.of([], 1, 25).pages == 1
 
 
 # -- the flags page ---------------------------------------------------------------------------
