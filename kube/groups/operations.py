@@ -122,6 +122,12 @@ def activation_problems(group: Group) -> list[str]:
     return problems
 
 
+def _status_label(status: str) -> str:
+    from kube.groups.labels import STATUS_LABELS  # the labels module registers template filters on bp
+
+    return str(STATUS_LABELS.get(status, status))
+
+
 def allowed_transitions(group: Group) -> tuple[str, ...]:
     """Statuses this group may move to from where it is."""
     return GROUP_TRANSITIONS.get(group.status, ())
@@ -131,7 +137,7 @@ def transition_group(group: Group, to_status: str, actor: User, note: str = "") 
     """Move a group along its state machine, or raise InvalidTransition."""
     if to_status not in allowed_transitions(group):
         raise InvalidTransition(_("Status kelompok tidak dapat diubah dari %(a)s ke %(b)s.",
-                                  a=group.status, b=to_status))
+                                  a=_status_label(group.status), b=_status_label(to_status)))
     if to_status == "active":
         problems = activation_problems(group)
         if problems:
@@ -239,7 +245,8 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
     checks = checks or MemberChecks()
     today = today or date.today()
     if group.status not in OPEN_STATUSES:
-        raise InvalidTransition(_("Anggota tidak dapat ditambahkan ke kelompok berstatus %(s)s.", s=group.status))
+        raise InvalidTransition(_("Anggota tidak dapat ditambahkan ke kelompok berstatus %(s)s.",
+                                  s=_status_label(group.status)))
     values = {key: values.get(key) for key in MEMBER_FIELDS if key in values}
     values.setdefault("role", "anggota")
     values.setdefault("kelurahan_code", group.kelurahan_code)
@@ -282,7 +289,8 @@ def update_member(member: Member, values: dict, actor: User, today: date | None 
     if member.left_on is not None:
         raise InvalidTransition(_("Data anggota yang sudah keluar tidak dapat diubah."))
     if member.group.status not in OPEN_STATUSES:
-        raise InvalidTransition(_("Anggota kelompok berstatus %(s)s tidak dapat diubah.", s=member.group.status))
+        raise InvalidTransition(_("Anggota kelompok berstatus %(s)s tidak dapat diubah.",
+                                  s=_status_label(member.group.status)))
     values = {key: value for key, value in values.items() if key in MEMBER_FIELDS}
     if actor.role == LEADER:
         # Leaders keep contact details current; identity and offices stay with the officers.
