@@ -6,4 +6,4 @@ source ./scripts/setup.sh
 .venv/bin/flask --app wsgi db upgrade
 .venv/bin/flask --app wsgi demo --if-empty
 echo "Kube is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
-exec .venv/bin/flask --app wsgi run --host 127.0.0.1 --port 5000
+exec .venv/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
