@@ -19,3 +19,11 @@ def apply_domain_error(form: FlaskForm, error: DomainError, default_field: str |
         attached = True
     if not attached:
         form.form_errors.append(error.message)
+
+
+def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a refused rule next to its fields, and its full message on top unless a field shows it already."""
+    apply_domain_error(form, error)
+    shown = {message for field in form for message in field.errors}
+    if error.message not in shown and error.message not in form.form_errors:
+        form.form_errors.append(error.message)

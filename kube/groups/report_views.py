@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from kube.auth.models import ADMIN, LEADER, OFFICER, VIEWER
 from kube.auth.permissions import roles_required
 from kube.core.errors import DomainError, NeedsConfirmation
-from kube.core.forms import apply_domain_error
+from kube.core.forms import show_domain_error
 from kube.core.formatting import format_rupiah
 from kube.core.periods import add_months, first_of_month, parse_period
 from kube.extensions import db
@@ -27,13 +27,6 @@ MONTHS_OFFERED = 24
 #: Page numbers beyond any real list are clamped so they never reach the database as huge offsets.
 MAX_PAGE = 100_000
 
-
-def _show_error(form, error: DomainError) -> None:
-    """Put a refused rule next to its field, and its message on top when no field shows it."""
-    apply_domain_error(form, error)
-    shown = {message for f in form for message in f.errors}
-    if error.message not in shown and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
 
 
 def _requested_period(today: date) -> date:
@@ -111,7 +104,7 @@ def report_form(group_id: int):
             if isinstance(error, NeedsConfirmation):
                 unusual = error.fields.get("confirmed", [])[1:]
             else:
-                _show_error(form, error)
+                show_domain_error(form, error)
             existing = reports.get_report(group, period)
         else:
             db.session.commit()

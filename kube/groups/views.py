@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from kube.auth.models import ADMIN, LEADER, OFFICER, VIEWER, User
 from kube.auth.permissions import login_required, roles_required
 from kube.core.errors import DomainError, NeedsConfirmation
-from kube.core.forms import apply_domain_error
+from kube.core.forms import show_domain_error
 from kube.extensions import db
 from kube.groups import bp, operations
 from kube.groups.access import get_group_or_404, get_member_or_404, may_see_full_nik
@@ -30,13 +30,6 @@ from kube.groups.queries import (
 MANAGERS = (ADMIN, OFFICER)
 STAFF = (ADMIN, OFFICER, VIEWER)
 
-
-def _show_error(form, error: DomainError) -> None:
-    """Put a refused rule next to its field, and its full message on top when the field note is shorter."""
-    apply_domain_error(form, error)
-    shown = {message for f in form for message in f.errors}
-    if error.message not in shown and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
 
 
 def _can_manage() -> bool:
@@ -136,7 +129,7 @@ def new():
             group = operations.create_group(_group_values(form), current_user)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Kelompok %(c)s (%(n)s) didaftarkan.", c=group.code, n=group.name), "success")
@@ -158,7 +151,7 @@ def edit(group_id: int):
             operations.update_group(group, _group_values(form), current_user)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Perubahan disimpan."), "success")
@@ -180,7 +173,7 @@ def transition(group_id: int, to: str):
             operations.transition_group(group, to, current_user, note=form.note.data or "")
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Status %(c)s diubah dari %(a)s menjadi %(b)s.", c=group.code, a=STATUS_LABELS[before],
@@ -209,7 +202,7 @@ def leader_new(group_id: int):
                                                     form.password.data, current_user)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Akun ketua %(u)s dibuat untuk %(c)s.", u=user.username, c=group.code), "success")
@@ -257,7 +250,7 @@ def member_new(group_id: int):
             db.session.rollback()
             ask_age = ask_age or isinstance(error, NeedsConfirmation)
             ask_override = ask_override or error.code == operations.PriorKubeGrant.code
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("%(n)s ditambahkan ke %(c)s.", n=member.name, c=group.code), "success")
@@ -280,7 +273,7 @@ def member_edit(member_id: int):
             operations.update_member(member, _member_values(form), current_user)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Data %(n)s disimpan.", n=member.name), "success")
@@ -301,7 +294,7 @@ def member_leave(member_id: int):
             operations.member_leaves(member, form.left_on.data, current_user, reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("%(n)s tercatat keluar dari %(c)s.", n=member.name, c=group.code), "success")
