@@ -99,6 +99,8 @@ class Config:
 
     API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("KUBE_API_TOKEN_DAYS", "30")))
     PER_PAGE = 25
+    #: Uploads (member imports) larger than this are refused with 413 before anything reads them.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     #: A month's income report is due by this day of the next month (1-28, so every month has it).
     REPORT_DUE_DAY = int(os.environ.get("KUBE_REPORT_DUE_DAY", "10"))
