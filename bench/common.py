@@ -1,7 +1,12 @@
-"""Shared by the bench scripts: where the bench database lives and how the app is built for it."""
+"""Shared by the bench scripts: where the bench database lives, how the app is built for it, and how a step is timed."""
 from __future__ import annotations
 
+import math
+import platform
+import statistics
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +34,101 @@ def make_app(database_url: str):
         # The test client posts the login form without a browser; CSRF is not what is measured.
         WTF_CSRF_ENABLED=False,
     )
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine sends from the moment it is made (SQLite's explicit BEGIN is not one)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            self.count += 1
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class Timing:
+    """Wall-clock and CPU seconds and SQL statements of each timed call of one step."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    #: What the last call returned (a response size, a row count...).
+    result: object = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.wall, 0.95)
+
+    @property
+    def fastest(self) -> float:
+        return min(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def statements(self) -> int:
+        """Statements per call: the most any timed call sent."""
+        return max(self.queries)
+
+
+def timed(call, runs: int, warmup: int = 1, counter: QueryCounter | None = None) -> Timing:
+    """Time `runs` calls of `call` after `warmup` untimed ones.
+
+    The CPU time is this process's: it hardly moves when other work shares the machine, and on
+    SQLite it includes the database's own work (on PostgreSQL the server's share is only in the wall time).
+    """
+    for _ in range(warmup):
+        call()
+    timing = Timing()
+    for _ in range(runs):
+        before = counter.count if counter else 0
+        started, started_cpu = time.perf_counter(), time.process_time()
+        timing.result = call()
+        timing.wall.append(time.perf_counter() - started)
+        timing.cpu.append(time.process_time() - started_cpu)
+        timing.queries.append(counter.count - before if counter else 0)
+    return timing
+
+
+def cpu_model() -> str:
+    """The processor's name, from /proc/cpuinfo where there is one."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database: delete the SQLite file, or drop the PostgreSQL `public` schema."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()

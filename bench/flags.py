@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import platform
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_OFFICER, BENCH_PASSWORD, OUT, make_app  # noqa: E402
+from common import BENCH_OFFICER, BENCH_PASSWORD, OUT, QueryCounter, make_app, reset_database, timed  # noqa: E402
 
 DEFAULT_URL = f"sqlite:///{OUT / 'kube-flags.sqlite3'}"
 MONTHS = 36
@@ -43,8 +42,11 @@ CHUNK = 5000
 PATTERNS = [("steady", 40), ("falling", 20), ("seasonal", 15), ("stopped", 10), ("poor", 10), ("gappy", 5)]
 
 
-def seed_reports(url: str, groups: int, seed_value: int = 1, log=print) -> None:
-    """Groups via bench/seed.py, then: all active, formed before the reports, 36 months of reports, grants."""
+def seed_reports(url: str, groups: int, members: int | None = None, months: int = MONTHS, seed_value: int = 1,
+                 log=print) -> None:
+    """Groups via bench/seed.py (`members` over them, 5 a group unless given), then: all active, formed before
+    the reports, `months` months of reports ending at the last complete month, a grant for a quarter of them."""
+    from seed import members_per_group
     from seed import seed as seed_groups
     from sqlalchemy import func, insert, select, text, update
 
@@ -54,22 +56,28 @@ def seed_reports(url: str, groups: int, seed_value: int = 1, log=print) -> None:
     from kube.groups.models import Group, IncomeReport
     from kube.ledger.models import Budget, Grant
 
-    seed_groups(url, groups, groups * 5, seed_value, log=log)
+    if months < 6:
+        raise ValueError("at least 6 months of reports: a grant needs months before and after its handover")
+    members = groups * 5 if members is None else members
+    seed_groups(url, groups, members, seed_value, log=log)
+    sizes = members_per_group(groups, members)
     rng = random.Random(seed_value)
     app = make_app(url)
     with app.app_context():
         started = time.perf_counter()
         today = date.today()
         last = month_index(today) - 1
-        first = last - MONTHS + 1
+        first = last - months + 1
         db.session.execute(update(Group).values(status="active", formed_on=from_month_index(first) - timedelta(days=20)))
         ids = db.session.scalars(select(Group.id).order_by(Group.id)).all()
         kinds = [name for name, share in PATTERNS for _ in range(share)]
         batch, written = [], 0
         for group_id in ids:
             pattern = rng.choice(kinds)
-            members = rng.randint(4, 8)
-            level = members * (rng.randint(250, 320) if pattern == "poor" else rng.randint(550, 800)) * 1000
+            # Most of the group reports as active in a month; the income level is per active member.
+            size = sizes[group_id - 1]
+            active = rng.randint(max(1, size - 2), size)
+            level = active * (rng.randint(250, 320) if pattern == "poor" else rng.randint(550, 800)) * 1000
             for month in range(first, last + 1):
                 ago = last - month
                 if pattern == "stopped" and ago < rng.randint(2, 4):
@@ -83,7 +91,7 @@ def seed_reports(url: str, groups: int, seed_value: int = 1, log=print) -> None:
                 submitted = datetime.combine(from_month_index(month + 1).replace(day=rng.randint(1, 14)),
                                              datetime.min.time(), tzinfo=timezone.utc)
                 batch.append({"group_id": group_id, "period": from_month_index(month), "revenue": revenue,
-                              "expenses": revenue - net, "net": net, "active_members": members, "note": "",
+                              "expenses": revenue - net, "net": net, "active_members": active, "note": "",
                               "confirmed_unusual": False, "entered_on_behalf": False, "submitted_at": submitted,
                               "updated_at": submitted})
                 if len(batch) >= CHUNK:
@@ -122,39 +130,14 @@ def seed_reports(url: str, groups: int, seed_value: int = 1, log=print) -> None:
         log(f"  {len(grants):,} grants; {total:,} reports in all; done in {time.perf_counter() - started:.1f} s")
 
 
-class Counter:
-    """Counts SQL statements sent while installed (SQLite's explicit BEGIN is not a query)."""
-
-    def __init__(self, engine):
-        from sqlalchemy import event
-
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, _conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            self.count += 1
-
-
-def measure(call, counter: Counter, repeat: int) -> tuple[float, float, float, int]:
-    """(median wall seconds, fastest wall seconds, median CPU seconds of this process, statements per run).
-
-    The CPU time is robust to a busy machine; on SQLite it includes the database's own work,
-    on PostgreSQL only the client's (the server's share shows in the wall time).
-    """
-    call()
-    times, cpu, statements = [], [], 0
-    for _ in range(repeat):
-        counter.count = 0
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-        statements = counter.count
-    return statistics.median(times), min(times), statistics.median(cpu), statements
+def measure(call, counter: QueryCounter, repeat: int) -> tuple[float, float, float, int]:
+    """(median wall seconds, fastest wall seconds, median CPU seconds of this process, statements per run)."""
+    timing = timed(call, repeat, warmup=1, counter=counter)
+    return timing.median, timing.fastest, timing.cpu_median, timing.statements
 
 
 def main(argv=None) -> None:
+    """Command line: seed if asked, then time every step and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--groups", type=int, default=10_000)
@@ -167,11 +150,9 @@ def main(argv=None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     url = args.database_url
     if args.reset:
-        from seed import _reset
-
-        _reset(url)
+        reset_database(url)
         print(f"Seeding {args.groups:,} active groups with {MONTHS} months of reports into {url}")
-        seed_reports(url, args.groups, args.seed)
+        seed_reports(url, args.groups, seed_value=args.seed)
     elif url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise SystemExit(f"{url} does not exist; run with --reset to seed it.")
 
@@ -188,7 +169,7 @@ def main(argv=None) -> None:
         groups = db.session.scalar(select(func.count()).select_from(Group).where(Group.status == "active"))
         reports = db.session.scalar(select(func.count()).select_from(IncomeReport))
         db.session.remove()
-    counter = Counter(engine)
+    counter = QueryCounter(engine)
     today = date.today()
     as_of = None
 

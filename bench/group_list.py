@@ -17,45 +17,13 @@ import argparse
 import math
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_OFFICER, BENCH_PASSWORD, DEFAULT_DATABASE_URL, make_app  # noqa: E402
-
-
-class QueryCounter:
-    """Counts SQL statements sent on the engine while `active`."""
-
-    def __init__(self, engine):
-        from sqlalchemy import event
-
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, _conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query
-            self.count += 1
-
-
-def cpu_model() -> str:
-    """The processor's name, from /proc/cpuinfo where there is one."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+from common import (BENCH_OFFICER, BENCH_PASSWORD, DEFAULT_DATABASE_URL, QueryCounter, cpu_model,  # noqa: E402
+                    make_app, timed)
 
 
 def scenarios(app, client, headers: dict) -> list[tuple[str, object]]:
@@ -116,18 +84,9 @@ def scenarios(app, client, headers: dict) -> list[tuple[str, object]]:
 
 def measure(call, counter: QueryCounter, requests: int, warmup: int) -> dict:
     """Median and p95 in ms, statements per request (the most seen) and response size."""
-    for _ in range(warmup):
-        call()
-    times, queries = [], []
-    size = 0
-    for _ in range(requests):
-        before = counter.count
-        started = time.perf_counter()
-        size = call()
-        times.append((time.perf_counter() - started) * 1000)
-        queries.append(counter.count - before)
-    return {"median": statistics.median(times), "p95": percentile(times, 0.95), "queries": max(queries),
-            "size": size}
+    timing = timed(call, requests, warmup, counter)
+    return {"median": timing.median * 1000, "p95": timing.p95 * 1000, "queries": timing.statements,
+            "size": timing.result}
 
 
 def main(argv=None) -> None:

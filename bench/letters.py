@@ -13,42 +13,52 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import platform
-import statistics
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import timed  # noqa: E402
 
 HANDOVER = date(2025, 8, 28)
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+def throwaway_app():
+    """The app on a new SQLite file in a temporary folder (never the development database or bench/out/)."""
+    from config import Config
+    from kube import create_app
+
+    workdir = Path(tempfile.mkdtemp(prefix="kube-bench-letters-"))
+    return create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'letters.sqlite3'}",
+                      PASSWORD_HASH_FAST=True, RATELIMIT_ENABLED=False), workdir
 
 
-def timed(action, repeat: int, warmup: int = 2) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU seconds of each of `repeat` calls of `action`, after `warmup` untimed calls.
+def first_letter_html(grant) -> tuple[object, str]:
+    """The grant's current letter and its HTML, rendered once as the letter's PDF was (in an app context)."""
+    from kube.ledger import letters
 
-    CPU time (this process) is shown too because it hardly moves when other work shares the machine.
-    """
-    for _ in range(warmup):
-        action()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        action()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return wall, cpu
+    letter = letters.current_letter(grant.id)
+    return letter, letters.render_letter_html(letters.letter_content(grant, letter.number, letter.token))
+
+
+def weasyprint_direct(html: str, static: Path):
+    """What a view calling WeasyPrint itself would do with the letter's HTML: same stylesheet, default fetcher,
+    a font configuration and stylesheet parsed for this document. Returns the callable to time."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from kube.core.pdf import SHARED_STYLESHEET, static_base_url
+
+    def render():
+        font_config = FontConfiguration()
+        stylesheet = CSS(filename=str(static / SHARED_STYLESHEET), font_config=font_config)
+        return HTML(string=html, base_url=static_base_url(static)).write_pdf(
+            stylesheets=[stylesheet], font_config=font_config)
+    return render
 
 
 def seed(letter_count: int):
@@ -77,6 +87,7 @@ def seed(letter_count: int):
 
 
 def main(argv=None) -> int:
+    """Command line: issue the letters, time every step, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=15, help="timed renders per row (median of these)")
     parser.add_argument("--letters", type=int, default=100, help="letters issued and exported in bulk")
@@ -85,18 +96,12 @@ def main(argv=None) -> int:
 
     import weasyprint
     from flask_migrate import upgrade
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
 
-    from config import Config
-    from kube import create_app
-    from kube.core.pdf import SHARED_STYLESHEET, render_pdf, static_base_url
+    from kube.core.pdf import render_pdf
     from kube.extensions import db
     from kube.ledger import letters
 
-    workdir = Path(tempfile.mkdtemp(prefix="kube-bench-letters-"))
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'letters.sqlite3'}",
-                     PASSWORD_HASH_FAST=True, RATELIMIT_ENABLED=False)
+    app, workdir = throwaway_app()
     static = Path(app.static_folder).resolve()
     rows = []
     with app.app_context():
@@ -106,16 +111,8 @@ def main(argv=None) -> int:
         maker, checker, grants = seed(args.letters)
         seeding = time.perf_counter() - start
         grant = grants[0]
-        letter = letters.current_letter(grant.id)
-        html = letters.render_letter_html(letters.letter_content(grant, letter.number, letter.token))
-
-        def direct():
-            # What a view calling WeasyPrint itself would do: same HTML and stylesheet, default fetcher,
-            # a font configuration and stylesheet parsed for this document.
-            font_config = FontConfiguration()
-            stylesheet = CSS(filename=str(static / SHARED_STYLESHEET), font_config=font_config)
-            return HTML(string=html, base_url=static_base_url(static)).write_pdf(
-                stylesheets=[stylesheet], font_config=font_config)
+        letter, html = first_letter_html(grant)
+        direct = weasyprint_direct(html, static)
 
         def issue_in_savepoint():
             # Number + content + template + render + hash + store, as at handover; undone afterwards.
@@ -123,32 +120,33 @@ def main(argv=None) -> int:
             letters.replace_letter(letters.current_letter(grant.id), "bench", checker)
             savepoint.rollback()
 
-        baseline = timed(direct, args.renders)
+        baseline = timed(direct, args.renders, warmup=2)
         rows.append(("WeasyPrint direct (same HTML, fresh fonts + stylesheet)", baseline))
         rows.append(("Kube helper render_pdf (shared fonts + stylesheet, static-only fetcher)",
-                     timed(lambda: render_pdf(html), args.renders)))
+                     timed(lambda: render_pdf(html), args.renders, warmup=2)))
         rows.append(("Letter content + template (no PDF)",
                      timed(lambda: letters.render_letter_html(letters.letter_content(grant, letter.number,
-                                                                                      letter.token)), args.renders)))
+                                                                                      letter.token)),
+                           args.renders, warmup=2)))
         rows.append(("Issue one letter (number, content, render, SHA-256, store)",
-                     timed(issue_in_savepoint, args.renders)))
+                     timed(issue_in_savepoint, args.renders, warmup=2)))
         sizes = {}
         for fmt in letters.EXPORT_FORMATS:
             def export(fmt=fmt):
                 target = io.BytesIO()
                 letters.write_export(2025, None, fmt, target)
                 sizes[fmt] = target.tell()
-            rows.append((f"Bulk export of {args.letters} letters as {fmt.upper()}", timed(export, args.exports, 1)))
+            rows.append((f"Bulk export of {args.letters} letters as {fmt.upper()}", timed(export, args.exports, warmup=1)))
 
-    base, base_cpu = statistics.median(baseline[0]), statistics.median(baseline[1])
+    base, base_cpu = baseline.median, baseline.cpu_median
     print()
     print(f"Python {platform.python_version()}, WeasyPrint {weasyprint.__version__}, {platform.machine()}; "
           f"{args.renders} renders per row, {args.exports} exports per format; "
           f"seeding {args.letters} handovers took {seeding:.1f} s")
     print(f"{'step':<74} {'median ms':>9} {'p95 ms':>8} {'x direct':>8} {'CPU ms':>8} {'x direct':>8}")
-    for label, (wall, cpu) in rows:
-        median, median_cpu = statistics.median(wall), statistics.median(cpu)
-        print(f"{label:<74} {median * 1000:>9.1f} {percentile(wall, .95) * 1000:>8.1f} {median / base:>8.2f} "
+    for label, timing in rows:
+        median, median_cpu = timing.median, timing.cpu_median
+        print(f"{label:<74} {median * 1000:>9.1f} {timing.p95 * 1000:>8.1f} {median / base:>8.2f} "
               f"{median_cpu * 1000:>8.1f} {median_cpu / base_cpu:>8.2f}")
     print(f"Export sizes: PDF {sizes['pdf'] / 1e6:.1f} MB, ZIP {sizes['zip'] / 1e6:.1f} MB; "
           f"one letter {len(letter.pdf) / 1e3:.0f} kB")

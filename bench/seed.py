@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_OFFICER, BENCH_PASSWORD, DEFAULT_DATABASE_URL, OUT, make_app  # noqa: E402
+from common import BENCH_OFFICER, BENCH_PASSWORD, DEFAULT_DATABASE_URL, OUT, make_app, reset_database  # noqa: E402
 
 GROUP_WORDS = ["Mekar", "Sari", "Maju", "Bersama", "Berkah", "Sejahtera", "Harapan", "Jaya", "Rukun", "Santosa",
                "Barokah", "Amanah", "Mandiri", "Sinar", "Cahaya", "Tunas", "Melati", "Saluyu", "Sauyunan", "Bina"]
@@ -34,20 +34,9 @@ STATUSES = ["active"] * 70 + ["proposed"] * 15 + ["graduated"] * 7 + ["dissolved
 CHUNK = 5000
 
 
-def _reset(url: str) -> None:
-    """Start from an empty database: delete the SQLite file, or drop the PostgreSQL schema."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+def members_per_group(groups: int, members: int) -> list[int]:
+    """How many members each group gets: `members` spread evenly, the first groups taking the remainder."""
+    return [members // groups + (1 if gid <= members % groups else 0) for gid in range(1, groups + 1)]
 
 
 def seed(url: str, groups: int, members: int, seed_value: int = 1, log=print) -> None:
@@ -98,7 +87,7 @@ def seed(url: str, groups: int, members: int, seed_value: int = 1, log=print) ->
         log(f"  {groups:,} groups in {time.perf_counter() - started:.1f} s")
 
         serial, batch, written = 0, [], 0
-        per_group = [members // groups + (1 if gid <= members % groups else 0) for gid in range(1, groups + 1)]
+        per_group = members_per_group(groups, members)
         for gid, count in enumerate(per_group, start=1):
             row = group_rows[gid - 1]
             region = row["kelurahan_code"][:8].replace(".", "")  # 36.73.04 -> 367304
@@ -153,7 +142,7 @@ def main(argv=None) -> None:
     if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists() and not args.reset:
         raise SystemExit(f"{url} exists; add --reset to replace it.")
     if args.reset:
-        _reset(url)
+        reset_database(url)
     print(f"Seeding {args.groups:,} groups / {args.members:,} members into {url}")
     seed(url, args.groups, args.members, args.seed)
 

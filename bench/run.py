@@ -1,0 +1,357 @@
+"""The benchmark suite's one entry point: seed a database of a chosen size, time every measurement, print one table.
+
+    .venv/bin/python bench/run.py                    # 10,000 groups, 100,000 members, 36 months, SQLite under bench/out/
+    .venv/bin/python bench/run.py --size small       # 40 groups, 400 members, 6 months, few requests: what CI runs
+    .venv/bin/python bench/run.py --database-url postgresql://postgres@127.0.0.1:5432/kube_bench --reset
+    .venv/bin/python bench/run.py --skip-load --json bench/out/run.json
+
+Seeding reuses bench/seed.py (staff, groups, members) and bench/flags.py (every group active, monthly
+reports ending at the last complete month, a handed-over grant for a quarter of the groups). A
+database that already holds exactly the requested sizes is reused; an empty one is seeded; any
+other needs `--reset`, which deletes the SQLite file or DROPS the `public` schema of the PostgreSQL
+database: point it only at a database made for the bench.
+
+Every row is timed in this process after a warm-up (pages through the Flask test client, logged in
+as an officer), except the gunicorn rows, which bench/load.py measures with real HTTP clients. Each
+row shows the median and 95th percentile, the SQL statements per request and the median as a
+multiple of a baseline measured in the same run, which is the figure to compare between machines.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (BENCH_OFFICER, BENCH_PASSWORD, OUT, QueryCounter, Timing, cpu_model,  # noqa: E402
+                    make_app, reset_database, timed)
+
+#: (groups, members, months of reports, timed requests per page, timed runs per slow step,
+#:  gunicorn workers, load clients, load seconds).
+SIZES = {
+    "default": dict(groups=10_000, members=100_000, months=36, requests=30, repeat=5,
+                    workers=4, clients=16, duration=10.0),
+    "small": dict(groups=40, members=400, months=6, requests=5, repeat=2, workers=2, clients=4, duration=2.0),
+}
+ACCOUNT = "GET /account (logged in, reads no group)"
+BARE_FLAG_QUERIES = "bare flag queries (same 3 statements, rows fetched)"
+BARE_WEASYPRINT = "bare WeasyPrint (same letter HTML)"
+TRIVIAL = "trivial endpoint"
+
+
+@dataclass
+class Row:
+    """One line of the table; times in milliseconds, None where a column does not apply."""
+
+    label: str
+    median: float | None = None
+    p95: float | None = None
+    queries: int | None = None
+    per_second: float | None = None
+    baseline: str = ""
+    ratio: float | None = None
+    note: str = ""
+
+
+def timing_row(label: str, timing: Timing, baseline: Row | None = None) -> Row:
+    """A row from a timing, its ratio to `baseline` (itself when None)."""
+    median = timing.median * 1000
+    return Row(label, median, timing.p95 * 1000, timing.statements,
+               baseline=(baseline.label if baseline else "itself"),
+               ratio=median / (baseline.median if baseline else median))
+
+
+def default_url(groups: int, members: int, months: int) -> str:
+    """A SQLite file per size under bench/out/ (git-ignored), so the small and default sizes never reseed each other."""
+    return f"sqlite:///{OUT / f'kube-run-{groups}g-{members}m-{months}mo.sqlite3'}"
+
+
+def seeded_sizes(url: str) -> dict | None:
+    """What the database holds (groups, members, report months, staff), or None when it has no groups yet."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from kube.auth.models import User
+    from kube.core.periods import month_index
+    from kube.extensions import db
+    from kube.groups.models import Group, IncomeReport, Member
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade()  # a reused database follows the code's newest migrations
+        groups = db.session.scalar(select(func.count()).select_from(Group))
+        if not groups:
+            db.engine.dispose()
+            return None
+        first, last = db.session.execute(select(func.min(IncomeReport.period), func.max(IncomeReport.period))).one()
+        sizes = {
+            "groups": groups,
+            "members": db.session.scalar(select(func.count()).select_from(Member)),
+            "first_month": month_index(first) if first else None,
+            "last_month": month_index(last) if last else None,
+            "officer": db.session.scalar(select(func.count()).select_from(User).where(User.username == BENCH_OFFICER)),
+        }
+        db.engine.dispose()
+    return sizes
+
+
+def ensure_seeded(url: str, groups: int, members: int, months: int, reset: bool, log) -> str:
+    """Seed unless the database already holds these sizes with reports up to the last complete month; says which."""
+    from flags import seed_reports
+
+    from kube.core.periods import month_index
+
+    last = month_index(date.today()) - 1
+    if reset:
+        reset_database(url)
+    else:
+        sizes = seeded_sizes(url)
+        if sizes is not None:
+            wanted = {"groups": groups, "members": members, "first_month": last - months + 1, "officer": 1}
+            # Report submissions measured under gunicorn may add later months; the seeded ones must all be there.
+            if all(sizes[key] == value for key, value in wanted.items()) and (sizes["last_month"] or 0) >= last:
+                return "reused (already seeded with these sizes)"
+            raise SystemExit(f"{url} holds other data ({sizes}); add --reset to seed it again "
+                             "(deletes the SQLite file or DROPS the public schema).")
+    started = time.perf_counter()
+    log(f"Seeding {groups:,} groups, {members:,} members, {months} months of reports into {url}")
+    seed_reports(url, groups, members, months, log=log)
+    return f"seeded in {time.perf_counter() - started:.0f} s"
+
+
+def machine_line(engine, sizes: str) -> str:
+    """CPU, cores, OS, Python, database and version, sizes and load average: the context of the figures."""
+    import sqlalchemy
+
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            database = "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar().split()[0]
+        else:
+            database = "SQLite " + conn.exec_driver_sql("SELECT sqlite_version()").scalar()
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"Machine: {cpu_model()} x{os.cpu_count()}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, {database}; "
+            f"{sizes}; load average {load} (1, 5, 15 min) at the start")
+
+
+def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> list[Row]:
+    """The pages and the flags API through the test client as an officer, against GET /account."""
+    from sqlalchemy import func, select
+
+    from kube.extensions import db
+    from kube.groups.models import IncomeReport
+    from kube.ledger.models import Grant
+
+    with app.app_context():
+        # A group with a handed-over grant and the most months of reports: its page shows a full chart.
+        group_id = db.session.scalar(
+            select(IncomeReport.group_id)
+            .where(IncomeReport.group_id.in_(select(Grant.group_id).where(Grant.status == "handed_over")))
+            .group_by(IncomeReport.group_id).order_by(func.count().desc(), IncomeReport.group_id).limit(1))
+        db.session.remove()
+    client = app.test_client()
+    if client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD}).status_code != 302:
+        raise SystemExit("login failed: was the database seeded by bench/run.py (or bench/seed.py)?")
+    token = client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    def get(path, **kwargs):
+        def call():
+            response = client.get(path, **kwargs)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+            return len(response.get_data())
+        return call
+
+    log("Timing the pages ...")
+    baseline = timing_row(ACCOUNT, timed(get("/account"), requests, warmup=3, counter=counter))
+    rows = [baseline]
+    for label, call, runs in [
+        ("GET /groups (group list, first page)", get("/groups"), requests),
+        (f"GET /groups/{group_id} (group page: every month charted, a grant)", get(f"/groups/{group_id}"), requests),
+        ("GET /monitoring/dashboard", get("/monitoring/dashboard"), repeat),
+        ("GET /monitoring/flags (flags page, first page)", get("/monitoring/flags"), repeat),
+        ("GET /api/v1/flags (API, every flag as JSON)", get("/api/v1/flags", headers=headers), repeat),
+    ]:
+        rows.append(timing_row(label, timed(call, runs, warmup=2 if runs == requests else 1, counter=counter),
+                               baseline))
+        log(f"  {rows[-1].label}: {rows[-1].median:,.1f} ms")
+    return rows
+
+
+def flag_rows(app, counter: QueryCounter, repeat: int, log) -> list[Row]:
+    """compute_flags for the last complete month against the bare queries it sends, a fresh session each run."""
+    from kube.extensions import db
+    from kube.monitoring import operations
+
+    with app.app_context():
+        today = operations.office_today()
+        as_of = operations.last_complete_month(today)
+
+    def in_app(work):
+        def call():
+            with app.app_context():
+                try:
+                    return work()
+                finally:
+                    db.session.remove()
+        return call
+
+    def bare():
+        return sum(len(db.session.execute(statement).all()) for statement in (
+            operations.group_rows_statement(as_of), operations.report_rows_statement(as_of),
+            operations.handover_rows_statement(as_of)))
+
+    log("Timing the flag computation ...")
+    baseline = timing_row(BARE_FLAG_QUERIES, timed(in_app(bare), repeat, counter=counter))
+    flags = timed(in_app(lambda: len(operations.compute_flags(as_of, today).flags)), repeat, counter=counter)
+    return [baseline, timing_row(f"compute_flags, every active group ({flags.result:,} flags)", flags, baseline)]
+
+
+def letter_rows(repeat: int, log) -> list[Row]:
+    """One grant letter through Kube's helper against bare WeasyPrint, on bench/letters.py's throwaway database."""
+    from flask_migrate import upgrade
+    from letters import first_letter_html, seed, throwaway_app, weasyprint_direct
+
+    from kube.core.pdf import render_pdf
+    from kube.extensions import db
+
+    log("Timing the letter render ...")
+    app, _workdir = throwaway_app()
+    with app.app_context():
+        upgrade()
+        _maker, _checker, grants = seed(1)
+        _letter, html = first_letter_html(grants[0])
+        counter = QueryCounter(db.engine)
+        baseline = timing_row(BARE_WEASYPRINT, timed(weasyprint_direct(html, Path(app.static_folder).resolve()),
+                                                     repeat, warmup=2, counter=counter))
+        helper = timing_row("letter render (Kube helper render_pdf)",
+                            timed(lambda: render_pdf(html), repeat, warmup=2, counter=counter), baseline)
+        db.session.remove()
+        db.engine.dispose()
+    return [baseline, helper]
+
+
+def load_rows(url: str, workers: int, clients: int, duration: float, log) -> list[Row]:
+    """Report submissions under gunicorn next to a trivial endpoint of the same app, and a worker's peak memory
+    (bench/load.py, imported only here so the rest runs without it)."""
+    try:
+        from load import measure_throughput
+    except ImportError as error:
+        log(f"bench/load.py is not usable ({error}): gunicorn rows skipped")
+        return [Row("report submissions under gunicorn", note="skipped: bench/load.py missing")]
+    log(f"Load under gunicorn: {workers} workers, {clients} clients, {duration:g} s per endpoint ...")
+    result = measure_throughput(url, workers=workers, clients=clients, duration_s=duration, log=log)
+    setup = f"{workers} workers, {clients} clients, {duration:g} s"
+
+    def row(label, figures, baseline=None):
+        median = figures["median_ms"]
+        errors = figures.get("errors", 0)
+        return Row(label, median, figures["p95_ms"], None, figures["per_second"],
+                   baseline.label if baseline else "itself", median / (baseline.median if baseline else median),
+                   note=f"{figures['requests']:,} requests, {errors} errors")
+
+    trivial = row(f"{TRIVIAL} under gunicorn ({setup})", result["trivial"])
+    return [trivial,
+            row(f"report submissions under gunicorn ({setup})", result["reports"], trivial),
+            Row("peak RSS of one gunicorn worker", note=f"{result['worker_peak_rss_mb']:.1f} MB")]
+
+
+def number(value, digits: int = 1) -> str:
+    """A table cell: thousands separated, or a dash where the column does not apply."""
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def table(rows: list[Row]) -> str:
+    """The Markdown table of every row."""
+    lines = ["| measurement | median ms | p95 ms | queries/request | per second | baseline | x baseline | note |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
+    for r in rows:
+        baseline = "" if r.baseline in ("", "itself") else r.baseline.split(" (")[0]
+        lines.append(f"| {r.label} | {number(r.median)} | {number(r.p95)} | {number(r.queries, 0)} | "
+                     f"{number(r.per_second)} | {baseline or ('(baseline)' if r.baseline else '')} | "
+                     f"{number(r.ratio, 2)} | {r.note} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Options; whatever is not given comes from the --size preset."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="default",
+                        help="preset of sizes, requests and load settings (explicit options override it)")
+    parser.add_argument("--database-url", help="default: a SQLite file per size under bench/out/")
+    parser.add_argument("--groups", type=int)
+    parser.add_argument("--members", type=int)
+    parser.add_argument("--months", type=int, help="months of reports per group (at least 6)")
+    parser.add_argument("--requests", type=int, help="timed requests per fast page (GET /account, list, group page)")
+    parser.add_argument("--repeat", type=int,
+                        help="timed runs per slow step (dashboard, flags page and API, flag computation, letter)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers for the load rows")
+    parser.add_argument("--clients", type=int, help="concurrent HTTP clients for the load rows")
+    parser.add_argument("--duration", type=float, help="seconds of load per endpoint")
+    parser.add_argument("--reset", action="store_true",
+                        help="seed again from empty: deletes the SQLite file or DROPS the PostgreSQL public schema")
+    parser.add_argument("--skip-load", action="store_true", help="leave out the gunicorn rows")
+    parser.add_argument("--json", type=Path, help="also write the header and rows to this JSON file")
+    args = parser.parse_args(argv)
+    for name, value in SIZES[args.size].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.database_url = args.database_url or default_url(args.groups, args.members, args.months)
+    return args
+
+
+def main(argv=None) -> int:
+    """Seed (or reuse), measure every row, print the machine line and the table."""
+    args = parse_args(argv)
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    seeding = ensure_seeded(args.database_url, args.groups, args.members, args.months, args.reset, log)
+
+    from sqlalchemy import func, select
+
+    from kube.extensions import db
+    from kube.groups.models import IncomeReport
+
+    app = make_app(args.database_url)
+    with app.app_context():
+        engine = db.engine
+        reports = db.session.scalar(select(func.count()).select_from(IncomeReport))
+        db.session.remove()
+    sizes = (f"{args.groups:,} groups (all active), {args.members:,} members, {args.months} months "
+             f"({reports:,} reports); database {seeding}")
+    header = machine_line(engine, sizes)
+    settings = (f"{args.requests} timed requests per fast page, {args.repeat} runs per slow step, after a warm-up; "
+                f"Flask test client in one process except the gunicorn rows")
+    counter = QueryCounter(engine)
+    rows = page_rows(app, counter, args.requests, args.repeat, log)
+    rows += flag_rows(app, counter, args.repeat, log)
+    engine.dispose()  # gunicorn's workers and the letters' database get the machine to themselves
+    rows += letter_rows(args.repeat, log)
+    if not args.skip_load:
+        rows += load_rows(args.database_url, args.workers, args.clients, args.duration, log)
+    print()
+    print(header)
+    print(settings)
+    print()
+    print(table(rows))
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": header, "settings": settings, "url": args.database_url,
+                                         "rows": [asdict(r) for r in rows]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
