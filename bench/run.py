@@ -24,6 +24,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -53,6 +54,8 @@ class Row:
     label: str
     median: float | None = None
     p95: float | None = None
+    #: This process's CPU time (median): steady on a busy machine; on PostgreSQL the server's share is not in it.
+    cpu: float | None = None
     queries: int | None = None
     per_second: float | None = None
     baseline: str = ""
@@ -63,7 +66,7 @@ class Row:
 def timing_row(label: str, timing: Timing, baseline: Row | None = None) -> Row:
     """A row from a timing, its ratio to `baseline` (itself when None)."""
     median = timing.median * 1000
-    return Row(label, median, timing.p95 * 1000, timing.statements,
+    return Row(label, median, timing.p95 * 1000, timing.cpu_median * 1000, timing.statements,
                baseline=(baseline.label if baseline else "itself"),
                ratio=median / (baseline.median if baseline else median))
 
@@ -73,56 +76,71 @@ def default_url(groups: int, members: int, months: int) -> str:
     return f"sqlite:///{OUT / f'kube-run-{groups}g-{members}m-{months}mo.sqlite3'}"
 
 
-def seeded_sizes(url: str) -> dict | None:
-    """What the database holds (groups, members, report months, staff), or None when it has no groups yet."""
-    from flask_migrate import upgrade
-    from sqlalchemy import func, select
+#: run.py's own record of what it seeded: the load rows add groups and reports of their own, so counting rows
+#: would not tell a seeded database from another one.
+MARKER = "bench_run_seeded"
 
-    from kube.auth.models import User
-    from kube.core.periods import month_index
+
+def seeded_sizes(url: str) -> dict | None:
+    """What run.py seeded into the database (groups, members, months, first month), {} for a database it did not
+    seed, or None for one without groups yet."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, inspect, select, text
+
     from kube.extensions import db
-    from kube.groups.models import Group, IncomeReport, Member
+    from kube.groups.models import Group
 
     app = make_app(url)
     with app.app_context():
         upgrade()  # a reused database follows the code's newest migrations
-        groups = db.session.scalar(select(func.count()).select_from(Group))
-        if not groups:
+        try:
+            if not db.session.scalar(select(func.count()).select_from(Group)):
+                return None
+            if not inspect(db.engine).has_table(MARKER):
+                return {}
+            return dict(db.session.execute(text(f"SELECT groups, members, months, first_month FROM {MARKER}"))
+                        .mappings().one())
+        finally:
+            db.session.remove()
             db.engine.dispose()
-            return None
-        first, last = db.session.execute(select(func.min(IncomeReport.period), func.max(IncomeReport.period))).one()
-        sizes = {
-            "groups": groups,
-            "members": db.session.scalar(select(func.count()).select_from(Member)),
-            "first_month": month_index(first) if first else None,
-            "last_month": month_index(last) if last else None,
-            "officer": db.session.scalar(select(func.count()).select_from(User).where(User.username == BENCH_OFFICER)),
-        }
+
+
+def record_sizes(url: str, sizes: dict) -> None:
+    """Write the marker `seeded_sizes` reads."""
+    from sqlalchemy import text
+
+    from kube.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        db.session.execute(text(f"CREATE TABLE {MARKER} (groups INTEGER, members INTEGER, months INTEGER, "
+                                "first_month INTEGER)"))
+        db.session.execute(text(f"INSERT INTO {MARKER} VALUES (:groups, :members, :months, :first_month)"), sizes)
+        db.session.commit()
         db.engine.dispose()
-    return sizes
 
 
 def ensure_seeded(url: str, groups: int, members: int, months: int, reset: bool, log) -> str:
-    """Seed unless the database already holds these sizes with reports up to the last complete month; says which."""
+    """Seed unless run.py already seeded these sizes up to the last complete month; says which it did."""
     from flags import seed_reports
 
     from kube.core.periods import month_index
 
-    last = month_index(date.today()) - 1
+    wanted = {"groups": groups, "members": members, "months": months,
+              "first_month": month_index(date.today()) - months}  # the reports end at the last complete month
     if reset:
         reset_database(url)
     else:
         sizes = seeded_sizes(url)
+        if sizes == wanted:
+            return "reused (seeded earlier with these sizes)"
         if sizes is not None:
-            wanted = {"groups": groups, "members": members, "first_month": last - months + 1, "officer": 1}
-            # Report submissions measured under gunicorn may add later months; the seeded ones must all be there.
-            if all(sizes[key] == value for key, value in wanted.items()) and (sizes["last_month"] or 0) >= last:
-                return "reused (already seeded with these sizes)"
-            raise SystemExit(f"{url} holds other data ({sizes}); add --reset to seed it again "
-                             "(deletes the SQLite file or DROPS the public schema).")
+            raise SystemExit(f"{url} holds other data ({sizes or 'not seeded by bench/run.py'}; wanted {wanted}): "
+                             "add --reset to seed it again (deletes the SQLite file or DROPS the public schema).")
     started = time.perf_counter()
     log(f"Seeding {groups:,} groups, {members:,} members, {months} months of reports into {url}")
     seed_reports(url, groups, members, months, log=log)
+    record_sizes(url, wanted)
     return f"seeded in {time.perf_counter() - started:.0f} s"
 
 
@@ -242,11 +260,10 @@ def letter_rows(repeat: int, log) -> list[Row]:
 def load_rows(url: str, workers: int, clients: int, duration: float, log) -> list[Row]:
     """Report submissions under gunicorn next to a trivial endpoint of the same app, and a worker's peak memory
     (bench/load.py, imported only here so the rest runs without it)."""
-    try:
-        from load import measure_throughput
-    except ImportError as error:
-        log(f"bench/load.py is not usable ({error}): gunicorn rows skipped")
+    if not (Path(__file__).resolve().parent / "load.py").exists():
+        log("bench/load.py is missing: gunicorn rows skipped")
         return [Row("report submissions under gunicorn", note="skipped: bench/load.py missing")]
+    from load import measure_throughput
     log(f"Load under gunicorn: {workers} workers, {clients} clients, {duration:g} s per endpoint ...")
     result = measure_throughput(url, workers=workers, clients=clients, duration_s=duration, log=log)
     setup = f"{workers} workers, {clients} clients, {duration:g} s"
@@ -254,7 +271,7 @@ def load_rows(url: str, workers: int, clients: int, duration: float, log) -> lis
     def row(label, figures, baseline=None):
         median = figures["median_ms"]
         errors = figures.get("errors", 0)
-        return Row(label, median, figures["p95_ms"], None, figures["per_second"],
+        return Row(label, median, figures["p95_ms"], None, None, figures["per_second"],
                    baseline.label if baseline else "itself", median / (baseline.median if baseline else median),
                    note=f"{figures['requests']:,} requests, {errors} errors")
 
@@ -271,11 +288,12 @@ def number(value, digits: int = 1) -> str:
 
 def table(rows: list[Row]) -> str:
     """The Markdown table of every row."""
-    lines = ["| measurement | median ms | p95 ms | queries/request | per second | baseline | x baseline | note |",
-             "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
+    lines = ["| measurement | median ms | p95 ms | CPU ms | queries/request | per second | baseline | x baseline "
+             "| note |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
     for r in rows:
         baseline = "" if r.baseline in ("", "itself") else r.baseline.split(" (")[0]
-        lines.append(f"| {r.label} | {number(r.median)} | {number(r.p95)} | {number(r.queries, 0)} | "
+        lines.append(f"| {r.label} | {number(r.median)} | {number(r.p95)} | {number(r.cpu)} | {number(r.queries, 0)} | "
                      f"{number(r.per_second)} | {baseline or ('(baseline)' if r.baseline else '')} | "
                      f"{number(r.ratio, 2)} | {r.note} |")
     return "\n".join(lines)
@@ -339,8 +357,15 @@ def main(argv=None) -> int:
     rows += flag_rows(app, counter, args.repeat, log)
     engine.dispose()  # gunicorn's workers and the letters' database get the machine to themselves
     rows += letter_rows(args.repeat, log)
+    failed = False
     if not args.skip_load:
-        rows += load_rows(args.database_url, args.workers, args.clients, args.duration, log)
+        try:
+            rows += load_rows(args.database_url, args.workers, args.clients, args.duration, log)
+        except Exception as error:  # the other rows are still worth printing; the exit status says it failed
+            traceback.print_exc()
+            rows.append(Row("report submissions under gunicorn", note=f"failed: {type(error).__name__}: {error}"))
+            failed = True
+    header += "; at the end " + " ".join(f"{value:.1f}" for value in os.getloadavg())
     print()
     print(header)
     print(settings)
@@ -350,7 +375,7 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"machine": header, "settings": settings, "url": args.database_url,
                                          "rows": [asdict(r) for r in rows]}, indent=2))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
