@@ -52,12 +52,17 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 # -- accounts and postings --------------------------------------------------------------------
 
 def get_account(code: str, name: str, kind: str, **owner) -> Account:
-    """The account with this code, created on first use."""
+    """The account with this code, created on first use (once, even by two transactions at the same moment)."""
     account = db.session.scalar(select(Account).where(Account.code == code))
     if account is None:
         account = Account(code=code, name=name, kind=kind, **owner)
-        db.session.add(account)
-        db.session.flush()
+        try:
+            # Handovers from two budgets lock different rows, so both may create a group's first account:
+            # on PostgreSQL the second insert waits for the first commit, then the unique code refuses it.
+            with db.session.begin_nested():
+                db.session.add(account)
+        except IntegrityError:
+            account = db.session.scalar(select(Account).where(Account.code == code))  # the twin's, now committed
     return account
 
 
