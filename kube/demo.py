@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from kube.auth import operations
 from kube.auth.models import ADMIN, OFFICER, VIEWER
+from kube.core.clock import office_today
 
 #: Shown on the terminal by `flask demo`; only ever used for demo databases.
 DEMO_PASSWORD = "kube-demo-2026"
@@ -61,7 +62,7 @@ def load_demo(today: date | None = None) -> None:
     for username, index in DEMO_LEADERS:
         group = groups[index]
         create_leader_account(group, username, group.ketua.name, DEMO_PASSWORD, actor=staff["admin"])
-    today = today or date.today()
+    today = today or office_today()
     # Grants (every status, with their letters) and then 24-36 months of income with every flag pattern.
     from kube.ledger.demo import load_demo_ledger
     from kube.monitoring.demo import load_demo_reports
@@ -106,7 +107,7 @@ def load_demo_groups(staff: dict, today: date | None = None) -> list:
     """18 groups, three per kecamatan, each with 5-12 members holding valid NIKs and KKs."""
     from kube.groups import operations as groups
 
-    today = today or date.today()
+    today = today or office_today()
     created = []
     for item in demo_plan(today):
         officer = staff[item["officer"]]

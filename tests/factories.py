@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from kube.auth import operations
+from kube.core.identity import compose_kk, compose_nik
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
+
+
+def office_today() -> date:
+    """Today in Serang (Asia/Jakarta), as the app counts it: a day ahead of UTC from 17:00 UTC."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
 
 def make_user(role: str = "officer", username: str | None = None, password: str = PASSWORD, **extra):
@@ -23,10 +31,6 @@ def api_token(client, user, password: str = PASSWORD) -> dict:
 
 
 # -- groups and members -------------------------------------------------------------------
-
-from datetime import date  # noqa: E402
-
-from kube.core.identity import compose_kk, compose_nik  # noqa: E402
 
 # Serials only need to be unique within one test (each test has a fresh database) and stay 4 digits.
 _serials = itertools.cycle(range(1, 10000))
@@ -100,9 +104,10 @@ def make_grant(maker, checker=None, status: str = "draft", group=None, lines=Non
         operations.submit_grant(grant, maker)
     if status in ("approved", "handed_over"):
         operations.approve_grant(grant, checker, today=date(2025, 8, 1))
+        # Approved on the day its journal entry says, so handover dates do not depend on when tests run.
+        grant.approved_at = datetime(2025, 8, 1, 3, 0, tzinfo=timezone.utc)
     if status == "handed_over":
         receiver = member if program == "UEP" else group.ketua
-        grant.approved_at = grant.approved_at.replace(year=2025, month=8, day=1)
         operations.handover_grant(grant, handover_date, receiver, maker, today=date(2026, 11, 28))
     if status == "cancelled":
         operations.cancel_grant(grant, "Tidak jadi", maker)

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from kube.auth.operations import issue_token
 from kube.ledger.models import Asset, AssetCheck, Budget, Grant, IdempotencyRecord, JournalEntry
-from tests.factories import TENT_LINES, make_budget, make_grant, make_group, make_user
+from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
 
 BUDGET_FIELDS = {"id", "program", "year", "amount", "source", "committed", "disbursed", "remaining"}
 GRANT_FIELDS = {"id", "program", "year", "group_id", "member_id", "lines", "total", "status", "recorded_by",
                 "approved_by", "handover_date", "letter_number"}
 LINE_FIELDS = {"kind", "item", "specification", "quantity", "unit", "unit_value", "total"}
-TODAY = date.today()
+TODAY = office_today()
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from flask import render_template
 from flask_login import login_user
 from sqlalchemy import event, func, select
 
+from kube.core import clock
 from kube.ledger import operations
 from kube.ledger.forms import (
     ACCOUNT_KIND_LABELS, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_LABELS, LINE_ROWS, PROGRAM_LABELS,
@@ -19,9 +20,9 @@ from kube.ledger.models import (
     Budget, Grant, JournalEntry,
 )
 from kube.ledger.queries import group_ledger_context
-from tests.factories import TENT_LINES, make_budget, make_grant, make_group, make_user
+from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
 
-THIS_YEAR = date.today().year
+THIS_YEAR = office_today().year
 
 #: Every ledger page that changes something (GET shows the form or confirmation, POST does it).
 POST_ENDPOINTS = ("ledger.budget_new", "ledger.budget_revise", "ledger.grant_new", "ledger.grant_submit",
@@ -157,10 +158,10 @@ def test_tent_grant_from_form_to_handover(app, db, people, group):
     handover_page = text(a.get(f"/grants/{grant.id}/handover"))
     ketua = group.ketua
     assert re.search(rf'<option selected value="{ketua.id}">|<option value="{ketua.id}" selected', handover_page)
-    assert date.today().isoformat() in handover_page
+    assert office_today().isoformat() in handover_page
     assert accounts["a"].full_name in handover_page
     response = a.post(f"/grants/{grant.id}/handover",
-                      data={"handover_date": date.today().isoformat(), "received_by_member_id": str(ketua.id)})
+                      data={"handover_date": office_today().isoformat(), "received_by_member_id": str(ketua.id)})
     assert response.status_code == 302, text(response)
     db.session.expire_all()
     grant = db.session.get(Grant, grant.id)
@@ -357,15 +358,36 @@ def test_handover_refuses_a_wrong_receiver_and_a_future_date(app, db, people, gr
     db.session.commit()
     not_ketua = group.current_members[-1]
     wrong = clients["a"].post(f"/grants/{grant.id}/handover", data={
-        "handover_date": date.today().isoformat(), "received_by_member_id": str(not_ketua.id)})
+        "handover_date": office_today().isoformat(), "received_by_member_id": str(not_ketua.id)})
     assert "diterima oleh ketua kelompok" in text(wrong)
     future = clients["a"].post(f"/grants/{grant.id}/handover", data={
-        "handover_date": (date.today() + timedelta(days=2)).isoformat(), "received_by_member_id": str(group.ketua.id)})
+        "handover_date": (office_today() + timedelta(days=2)).isoformat(), "received_by_member_id": str(group.ketua.id)})
     assert "tidak boleh di masa depan" in text(future)
     db.session.expire_all()
     assert db.session.get(Grant, grant.id).status == "approved"
     assert db.session.scalar(select(func.count(Asset.id))) == 0
 
+
+
+def test_handover_counts_today_in_jakarta_not_on_the_servers_utc_clock(app, db, people, group, monkeypatch):
+    """At 20:00 UTC it is already 03:00 the next day in Serang: that day is the default and is not "future"."""
+    accounts, clients = people
+    make_budget(accounts["a"], year=2025)
+    grant = make_grant(accounts["a"], accounts["b"], status="approved", group=group)
+    db.session.commit()
+    utc_day = datetime.now(timezone.utc).date()
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime.combine(utc_day, time(20, 0), tzinfo=timezone.utc))
+    jakarta_day = utc_day + timedelta(days=1)
+
+    assert f'value="{jakarta_day.isoformat()}"' in text(clients["a"].get(f"/grants/{grant.id}/handover"))
+    too_late = clients["a"].post(f"/grants/{grant.id}/handover", data={
+        "handover_date": (jakarta_day + timedelta(days=1)).isoformat(), "received_by_member_id": str(group.ketua.id)})
+    assert "tidak boleh di masa depan" in text(too_late)
+    handed = clients["a"].post(f"/grants/{grant.id}/handover", data={
+        "handover_date": jakarta_day.isoformat(), "received_by_member_id": str(group.ketua.id)})
+    assert handed.status_code == 302, text(handed)
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).handover_date == jakarta_day
 
 # -- ledger reports ---------------------------------------------------------------------------
 
@@ -414,17 +436,17 @@ def test_asset_checks_are_recorded_and_shown(app, db, people, group):
     url = f"/equipment/{tent.id}/checks/new"
     assert "Belum pernah diperiksa." in text(clients["a"].get(url))
 
-    future = clients["a"].post(url, data={"condition": "baik", "checked_on": (date.today() + timedelta(days=1))
+    future = clients["a"].post(url, data={"condition": "baik", "checked_on": (office_today() + timedelta(days=1))
                                           .isoformat(), "note": ""})
     assert "tidak boleh di masa depan" in text(future)
-    unknown = clients["a"].post(url, data={"condition": "bagus", "checked_on": date.today().isoformat()})
+    unknown = clients["a"].post(url, data={"condition": "bagus", "checked_on": office_today().isoformat()})
     assert "Kondisi harus baik, rusak, hilang atau dijual." in text(unknown)
     assert db.session.scalar(select(func.count(AssetCheck.id))) == 0
 
     first = clients["a"].post(url, data={"condition": "baik", "checked_on": "2026-01-10",
                                          "note": "Disewakan 4 kali"})
     assert first.status_code == 302 and first.headers["Location"].endswith(f"/groups/{group.id}/equipment")
-    clients["b"].post(url, data={"condition": "rusak", "checked_on": date.today().isoformat(),
+    clients["b"].post(url, data={"condition": "rusak", "checked_on": office_today().isoformat(),
                                  "note": "Rangka bengkok"})
     checks = db.session.scalars(select(AssetCheck).order_by(AssetCheck.id)).all()
     assert [(c.condition, c.officer_id) for c in checks] == [("baik", accounts["a"].id), ("rusak", accounts["b"].id)]
@@ -618,7 +640,7 @@ def test_group_ledger_partial_renders_from_its_context_in_fixed_queries(app, db,
         make_grant(accounts["a"], accounts["b"], status="handed_over", group=group, program="UEP",
                    member=group.current_members[-1], lines=[TENT_LINES[0], {"kind": "cash", "unit_value": 500_000}])
     db.session.commit()
-    operations.record_asset_check(db.session.scalar(select(Asset)), date.today(), "rusak", "", accounts["a"])
+    operations.record_asset_check(db.session.scalar(select(Asset)), office_today(), "rusak", "", accounts["a"])
     db.session.commit()
     html, after = _render_group_ledger(app, db, group.id, accounts["a"].id)
     assert after == before and "Rusak" in html

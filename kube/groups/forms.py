@@ -5,8 +5,6 @@ kelurahan, duplicates, age) live in `kube.groups.operations` and come back as fi
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 
 from kube.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from kube.core.clock import office_today
 from kube.groups.labels import ROLE_LABELS, SEX_LABELS
 from kube.groups.models import MEMBER_ROLES
 
@@ -74,7 +73,7 @@ class GroupForm(KubeForm):
     business_type = SelectField(_l("Jenis usaha"), validate_choice=False)
     kelurahan_code = SelectField(_l("Kelurahan"), validate_choice=False)
     address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
-    formed_on = DateField(_l("Tanggal terbentuk"), validators=[_input_required], default=date.today)
+    formed_on = DateField(_l("Tanggal terbentuk"), validators=[_input_required], default=office_today)
     officer_id = SelectField(_l("Pendamping"), coerce=optional_int, validate_choice=False)
     bank_name = StringField(_l("Nama bank"), validators=[Optional(), _max(60)])
     bank_account = StringField(_l("Nomor rekening"), validators=[Optional(), _max(40)])
@@ -170,6 +169,6 @@ class MemberContactForm(KubeForm):
 class LeaveForm(KubeForm):
     """Record that a member left the group."""
 
-    left_on = DateField(_l("Tanggal keluar"), validators=[_input_required], default=date.today)
+    left_on = DateField(_l("Tanggal keluar"), validators=[_input_required], default=office_today)
     reason = TextAreaField(_l("Alasan"), validators=[Optional(), _max(500)])
     submit = SubmitField(_l("Ya, catat keluar"))

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kube.audit.operations import record_audit
+from kube.core.clock import office_today
 from kube.core.errors import DomainError, NeedsConfirmation
 from kube.core.identity import IdentityError, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
@@ -526,7 +527,7 @@ def _within_file_duplicates(row: _Row, seen: dict, labels: dict[str, str]) -> li
 def import_table(table: Table, actor, today: date | None = None,
                  progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate and add every row; keep them all only when no row failed (nothing stays otherwise)."""
-    today = today or date.today()
+    today = today or office_today()
     report = ImportReport(rows=len(table.rows))
     columns, labels, header_errors = map_columns(table.header)
     if header_errors:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kube.audit.operations import describe_changes, record_audit
 from kube.auth.models import LEADER, OFFICER, User
+from kube.core.clock import office_today
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
@@ -64,7 +65,7 @@ def _check_group_values(values: dict) -> None:
         formed = values["formed_on"]
         if not isinstance(formed, date):
             raise _invalid("formed_on", _("Tanggal terbentuk wajib diisi."))
-        if formed > date.today():
+        if formed > office_today():
             raise _invalid("formed_on", _("Tanggal terbentuk tidak boleh di masa depan."))
     if values.get("officer_id") is not None:
         officer = db.session.get(User, values["officer_id"])
@@ -243,7 +244,7 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
                today: date | None = None) -> Member:
     """Register a member after the identity, duplicate, prior-grant and age rules."""
     checks = checks or MemberChecks()
-    today = today or date.today()
+    today = today or office_today()
     if group.status not in OPEN_STATUSES:
         raise InvalidTransition(_("Anggota tidak dapat ditambahkan ke kelompok berstatus %(s)s.",
                                   s=_status_label(group.status)))
@@ -285,7 +286,7 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
 
 def update_member(member: Member, values: dict, actor: User, today: date | None = None) -> Member:
     """Change a current member's data, re-checking identity and duplicates."""
-    today = today or date.today()
+    today = today or office_today()
     if member.left_on is not None:
         raise InvalidTransition(_("Data anggota yang sudah keluar tidak dapat diubah."))
     if member.group.status not in OPEN_STATUSES:

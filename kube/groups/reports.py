@@ -41,6 +41,7 @@ from sqlalchemy.orm import contains_eager
 
 from kube.audit.operations import describe_changes, record_audit
 from kube.auth.models import ADMIN, LEADER, OFFICER, User
+from kube.core.clock import office_timezone
 from kube.core.errors import (
     Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed,
 )
@@ -88,11 +89,6 @@ class ReportLocked(Conflict):
 def current_time() -> datetime:
     """The current moment in UTC (tests replace this to stand on a chosen day)."""
     return datetime.now(timezone.utc)
-
-
-def office_timezone() -> ZoneInfo:
-    """The office's time zone (Asia/Jakarta), where due dates are counted."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def office_today(now: datetime | None = None) -> date:

@@ -7,7 +7,6 @@ back as field errors.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
+from kube.core.clock import office_today
 from kube.groups.forms import KubeForm, optional_int
 
 # -- labels (shown in forms and, through the template filters in views.py, on every page) -----
@@ -150,7 +150,7 @@ class BudgetForm(KubeForm):
     """Open a program's budget (pagu) for a fiscal year."""
 
     program = SelectField(_l("Program"), choices=PROGRAM_CHOICES, validate_choice=False)
-    year = IntegerField(_l("Tahun anggaran"), validators=[_input_required], default=lambda: date.today().year)
+    year = IntegerField(_l("Tahun anggaran"), validators=[_input_required], default=lambda: office_today().year)
     amount = RupiahField(_l("Pagu (Rp)"), validators=[_input_required],
                          description=_l("Rupiah bulat, misalnya 200.000.000."))
     source = SelectField(_l("Sumber dana"), choices=SOURCE_CHOICES, validate_choice=False)
@@ -237,7 +237,7 @@ class ConfirmActionForm(KubeForm):
 class HandoverForm(KubeForm):
     """The handover: when, and which member signs for it."""
 
-    handover_date = DateField(_l("Tanggal serah terima"), validators=[_input_required], default=date.today)
+    handover_date = DateField(_l("Tanggal serah terima"), validators=[_input_required], default=office_today)
     received_by_member_id = SelectField(_l("Diterima oleh"), coerce=optional_int, validate_choice=False)
     submit = SubmitField(_l("Ya, catat serah terima"))
 
@@ -259,7 +259,7 @@ class AssetCheckForm(KubeForm):
     """What a monitoring visit found about one piece of equipment."""
 
     condition = SelectField(_l("Kondisi"), choices=CONDITION_CHOICES, validate_choice=False)
-    checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[_input_required], default=date.today)
+    checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[_input_required], default=office_today)
     note = TextAreaField(_l("Catatan"), validators=[Optional(), _max(500)],
                          description=_l("Misalnya berapa kali disewakan bulan ini, atau kerusakan yang terlihat."))
     submit = SubmitField(_l("Simpan pemeriksaan"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from kube.auth.models import ADMIN, OFFICER, VIEWER
 from kube.auth.permissions import login_required, public, roles_required
+from kube.core.clock import office_today
 from kube.core.errors import DomainError
 from kube.core.forms import apply_domain_error
 from kube.extensions import db
@@ -133,7 +133,7 @@ def _letter_years() -> list[int]:
 def _filters(years: list[int]) -> tuple[int, str, list[str]]:
     """The year and program asked for, with a message for each value that makes no sense."""
     errors = []
-    default_year = years[0] if years else date.today().year
+    default_year = years[0] if years else office_today().year
     raw_year = request.args.get("year", "").strip()
     year = default_year
     if raw_year:

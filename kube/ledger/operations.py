@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from kube.audit.operations import record_audit
 from kube.auth.models import User, utcnow
+from kube.core.clock import office_timezone, office_today
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
 from kube.groups.models import Group, Member
@@ -108,7 +109,7 @@ def post_entry(kind: str, description: str, postings: list[Posting], actor: User
     debits, credits = sum(p.debit for p in postings), sum(p.credit for p in postings)
     if debits != credits:
         raise UnbalancedEntry(_("Jurnal tidak seimbang: debit %(d)d, kredit %(c)d.", d=debits, c=credits))
-    entry = JournalEntry(kind=kind, description=description[:255], entry_date=entry_date or date.today(),
+    entry = JournalEntry(kind=kind, description=description[:255], entry_date=entry_date or office_today(),
                          budget_id=budget.id if budget else None, grant_id=grant.id if grant else None,
                          reverses_entry_id=reverses.id if reverses else None,
                          created_by_id=actor.id if actor else None)
@@ -355,7 +356,7 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
     post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",
                [Posting(budget_account(budget, "committed"), debit=grant.total),
                 Posting(budget_account(budget, "available"), credit=grant.total)],
-               actor, entry_date=today or date.today(), budget=budget, grant=grant)
+               actor, entry_date=today or office_today(), budget=budget, grant=grant)
     record_audit("grant.approve", "grant", grant.id, f"{grant.total}", actor=actor)
     return grant
 
@@ -363,7 +364,7 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
 def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: User,
                    today: date | None = None) -> Grant:
     """Hand over an approved grant: disburse into the recipient's accounts and register the equipment."""
-    today = today or date.today()
+    today = today or office_today()
     lock_grant(grant)
     if grant.status != "approved":
         _move(grant, "handed_over")
@@ -371,7 +372,7 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
         raise InvalidTransition(_("Kelompok harus berstatus aktif untuk menerima bantuan."))
     if handover_date > today:
         raise _invalid("date", _("Tanggal serah terima tidak boleh di masa depan."))
-    if grant.approved_at and handover_date < grant.approved_at.date():
+    if grant.approved_at and handover_date < grant.approved_at.astimezone(office_timezone()).date():
         raise _invalid("date", _("Tanggal serah terima tidak boleh sebelum tanggal persetujuan."))
     expected = grant.member if grant.program == "UEP" else grant.group.ketua
     if expected is None or receiver is None or receiver.id != expected.id:
@@ -430,7 +431,7 @@ def record_asset_check(asset: Asset, checked_on: date, condition: str, note: str
     """Record what a monitoring visit found about one piece of equipment."""
     if condition not in CONDITIONS:
         raise _invalid("condition", _("Kondisi harus baik, rusak, hilang atau dijual."))
-    if checked_on > (today or date.today()):
+    if checked_on > (today or office_today()):
         raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh di masa depan."))
     if checked_on < asset.received_on:
         raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh sebelum barang diterima."))

@@ -6,8 +6,6 @@ on the form it came from, with nothing saved.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import FieldList
 
-from kube.core.pagination import ListPage
 from kube.auth.models import ADMIN, OFFICER, VIEWER, User
 from kube.auth.permissions import login_required, roles_required
+from kube.core.clock import office_today
 from kube.core.errors import DomainError
 from kube.core.formatting import format_rupiah
+from kube.core.pagination import ListPage
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.labels import ROLE_LABELS
@@ -264,7 +263,7 @@ def grant_new():
         (group.id, f"{group.code} · {group.name}") for group in queries.eligible_groups()
     ]
     if request.method == "GET":
-        this_year = date.today().year
+        this_year = office_today().year
         form.year.data = this_year if this_year in years else (years[0] if years else None)
         group_arg = request.args.get("group_id", "")
         form.group_id.data = int(group_arg) if group_arg.isdigit() else None
