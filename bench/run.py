@@ -44,7 +44,6 @@ SIZES = {
 ACCOUNT = "GET /account (logged in, reads no group)"
 BARE_FLAG_QUERIES = "bare flag queries (same 3 statements, rows fetched)"
 BARE_WEASYPRINT = "bare WeasyPrint (same letter HTML)"
-TRIVIAL = "trivial endpoint"
 
 
 @dataclass
@@ -58,17 +57,22 @@ class Row:
     cpu: float | None = None
     queries: int | None = None
     per_second: float | None = None
+    #: The baseline row's name ("(baseline)" on a baseline row, empty where there is none).
     baseline: str = ""
     ratio: float | None = None
     note: str = ""
 
 
+def baseline_name(baseline: Row | None) -> str:
+    """How a row names its baseline: the baseline's label without its explanation in brackets."""
+    return baseline.label.split(" (")[0] if baseline else "(baseline)"
+
+
 def timing_row(label: str, timing: Timing, baseline: Row | None = None) -> Row:
-    """A row from a timing, its ratio to `baseline` (itself when None)."""
+    """A row from a timing, its ratio to `baseline` (a baseline row itself when None)."""
     median = timing.median * 1000
-    return Row(label, median, timing.p95 * 1000, timing.cpu_median * 1000, timing.statements,
-               baseline=(baseline.label if baseline else "itself"),
-               ratio=median / (baseline.median if baseline else median))
+    return Row(label, median, timing.p95 * 1000, cpu=timing.cpu_median * 1000, queries=timing.statements,
+               baseline=baseline_name(baseline), ratio=median / (baseline.median if baseline else median))
 
 
 def default_url(groups: int, members: int, months: int) -> str:
@@ -271,11 +275,11 @@ def load_rows(url: str, workers: int, clients: int, duration: float, log) -> lis
     def row(label, figures, baseline=None):
         median = figures["median_ms"]
         errors = figures.get("errors", 0)
-        return Row(label, median, figures["p95_ms"], None, None, figures["per_second"],
-                   baseline.label if baseline else "itself", median / (baseline.median if baseline else median),
+        return Row(label, median, figures["p95_ms"], per_second=figures["per_second"],
+                   baseline=baseline_name(baseline), ratio=median / (baseline.median if baseline else median),
                    note=f"{figures['requests']:,} requests, {errors} errors")
 
-    trivial = row(f"{TRIVIAL} under gunicorn ({setup})", result["trivial"])
+    trivial = row(f"trivial endpoint under gunicorn ({setup})", result["trivial"])
     return [trivial,
             row(f"report submissions under gunicorn ({setup})", result["reports"], trivial),
             Row("peak RSS of one gunicorn worker", note=f"{result['worker_peak_rss_mb']:.1f} MB")]
@@ -292,9 +296,8 @@ def table(rows: list[Row]) -> str:
              "| note |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
     for r in rows:
-        baseline = "" if r.baseline in ("", "itself") else r.baseline.split(" (")[0]
         lines.append(f"| {r.label} | {number(r.median)} | {number(r.p95)} | {number(r.cpu)} | {number(r.queries, 0)} | "
-                     f"{number(r.per_second)} | {baseline or ('(baseline)' if r.baseline else '')} | "
+                     f"{number(r.per_second)} | {r.baseline} | "
                      f"{number(r.ratio, 2)} | {r.note} |")
     return "\n".join(lines)
 
