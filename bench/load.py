@@ -39,7 +39,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -364,7 +363,7 @@ class Seeded:
     grant_total: int
     approval_grant_ids: list[int]
     handover_grant_ids: list[int]
-    handover_budget_id: int
+    handover_budget_ids: list[int]
     handover_receivers: dict[int, int]
     handover_date: date
 
@@ -408,28 +407,34 @@ def seed_load(database_url: str, *, leaders: int, grants: int, fits: int, letter
             ledger.submit_grant(grant, maker)
             approval_ids.append(grant.id)
 
-        handover_year = free_budget_year(GRANT_PROGRAM, year)
-        handover_budget = ledger.create_budget(GRANT_PROGRAM, handover_year, max(1, letters) * grant_total, "APBD",
-                                               checker_users[0], note="Bench: serah terima")
+        # Some groups get a second grant from another year's budget, handed over at the same moment: the two
+        # handovers lock different budgets and both create the group's first equipment account.
+        handover_budgets = []
+        for note in ("Bench: serah terima", "Bench: serah terima, anggaran lain"):
+            handover_year = free_budget_year(GRANT_PROGRAM, year)
+            handover_budgets.append(ledger.create_budget(GRANT_PROGRAM, handover_year, max(1, letters) * grant_total,
+                                                         "APBD", checker_users[0], note=note))
         handover_ids, receivers = [], {}
         for index in range(letters):
             leader = seeded_leaders[(grants + index) % leaders]
             group = db.session.get(Group, leader.group_id)
-            grant = ledger.create_grant(GRANT_PROGRAM, handover_year, group, TENTS_AND_CHAIRS, maker, note="Bench")
-            ledger.submit_grant(grant, maker)
-            ledger.approve_grant(grant, checker_users[0])
-            handover_ids.append(grant.id)
-            receivers[grant.id] = leader.ketua_id
+            for budget in handover_budgets[:2 if has_second_budget(index) else 1]:
+                grant = ledger.create_grant(GRANT_PROGRAM, budget.year, group, TENTS_AND_CHAIRS, maker, note="Bench")
+                ledger.submit_grant(grant, maker)
+                ledger.approve_grant(grant, checker_users[0])
+                handover_ids.append(grant.id)
+                receivers[grant.id] = leader.ketua_id
         db.session.commit()
         seeded = Seeded(tag=tag, maker=maker.username, checkers=[u.username for u in checker_users],
                         leaders=seeded_leaders, period=last_complete_month(office_today()),
                         contended_budget_id=contended.id, pagu=pagu, grant_total=grant_total,
                         approval_grant_ids=approval_ids, handover_grant_ids=handover_ids,
-                        handover_budget_id=handover_budget.id, handover_receivers=receivers,
-                        handover_date=date.today())
+                        handover_budget_ids=[budget.id for budget in handover_budgets], handover_receivers=receivers,
+                        # The office's date (Asia/Jakarta): the one handover checks against approval and "today".
+                        handover_date=office_today())
         db.session.remove()
         db.engine.dispose()  # no connection of ours stays open while gunicorn's workers run
-    log(f"  {grants} submitted grants (budget {year} fits {fits}), {letters} approved grants to hand over; "
+    log(f"  {grants} submitted grants (budget {year} fits {fits}), {len(handover_ids)} approved grants to hand over; "
         f"seeded in {time.perf_counter() - started:.1f} s")
     return seeded
 
@@ -471,6 +476,11 @@ def report_jobs(base_url: str, seeded: Seeded, clients: dict) -> list[Callable[[
                         values=report_values(index, 1): [client.call("PUT", path, "reports", label=label,
                                                                      json=values)])
     return jobs
+
+
+def has_second_budget(index: int) -> bool:
+    """Every fourth handover (from the third) has a twin grant to the same group from another budget."""
+    return index % 4 == 2
 
 
 def has_twin(index: int) -> bool:
@@ -557,6 +567,12 @@ class Check:
     detail: str
 
 
+def refused_with(outcome: Outcome, code: str) -> bool:
+    """Whether the answer is a 409 with this API error code."""
+    body = outcome.body if isinstance(outcome.body, dict) else {}
+    return outcome.status == 409 and body.get("error", {}).get("code") == code
+
+
 def check_no_server_errors(outcomes: list[Outcome]) -> Check:
     """No 5xx, and every request answered except the ones a client deliberately gave up on."""
     errors = [o for o in outcomes if o.status is not None and o.status >= 500]
@@ -634,8 +650,7 @@ def check_approvals(seeded: Seeded, outcomes: list[Outcome]) -> list[Check]:
     by_grant: dict[str, list[Outcome]] = {}
     for outcome in calls:
         by_grant.setdefault(outcome.label, []).append(outcome)
-    wrong_answers = [o for o in calls if o.status != 200 and not (
-        o.status == 409 and isinstance(o.body, dict) and o.body.get("error", {}).get("code") == "budget_exceeded")]
+    wrong_answers = [o for o in calls if o.status != 200 and not refused_with(o, "budget_exceeded")]
     disagreeing = [label for label, pair in by_grant.items() if len({o.status for o in pair}) > 1]
     approved_answers = {label for label, pair in by_grant.items() if any(o.status == 200 for o in pair)}
     return [
@@ -693,16 +708,16 @@ def check_letters(seeded: Seeded, outcomes: list[Outcome]) -> list[Check]:
     for grant_id in seeded.handover_grant_ids:
         mine = [o for o in calls if o.label == str(grant_id)]
         ok_answers = [o for o in mine if o.status == 200]
-        others = [o for o in mine if o.status != 200 and not (
-            o.status == 409 and isinstance(o.body, dict) and o.body.get("error", {}).get("code") == "invalid_transition")]
+        others = [o for o in mine if o.status != 200 and not refused_with(o, "invalid_transition")]
         grant = db.session.get(Grant, grant_id)
         issued = db.session.scalars(select(Letter).where(Letter.grant_id == grant_id)).all()
-        if (len(ok_answers) != 1 or others or grant.status != "handed_over" or len(issued) != 1
-                or grant.letter_number != issued[0].number or ok_answers[0].body.get("letter_number") != issued[0].number):
+        number = issued[0].number if len(issued) == 1 else None
+        if (len(ok_answers) != 1 or others or grant.status != "handed_over" or number is None
+                or grant.letter_number != number or ok_answers[0].body.get("letter_number") != number):
             problems.append(f"grant {grant_id}: answers {[o.status for o in mine]}, status {grant.status}, "
                             f"{len(issued)} letters")
-    budget = db.session.get(Budget, seeded.handover_budget_id)
-    figures = budget_figures([budget])[budget.id]
+    budgets = db.session.scalars(select(Budget).where(Budget.id.in_(seeded.handover_budget_ids))).all()
+    figures = budget_figures(budgets).values()
     return [
         Check("letter numbers unique and consecutive for the year",
               len(set(numbers)) == len(numbers) and seqs == list(range(1, len(seqs) + 1)),
@@ -710,8 +725,8 @@ def check_letters(seeded: Seeded, outcomes: list[Outcome]) -> list[Check]:
         Check("each handover answered 200 once and has exactly one letter", not problems,
               f"{len(seeded.handover_grant_ids)} grants, {len(calls)} calls"
               + (f"; {len(problems)} wrong, e.g. {problems[0]}" if problems else "")),
-        Check("handover budget never exceeded", figures.remaining >= 0 and figures.committed >= 0,
-              f"disbursed Rp{figures.disbursed:,} of pagu Rp{figures.pagu:,}, remaining Rp{figures.remaining:,}"),
+        Check("handover budgets never exceeded", all(f.remaining >= 0 and f.committed >= 0 for f in figures),
+              "; ".join(f"disbursed Rp{f.disbursed:,} of pagu Rp{f.pagu:,}" for f in figures)),
     ]
 
 
@@ -735,6 +750,7 @@ def check_invariants(database_url: str, seeded: Seeded, outcomes: list[Outcome])
 class LoadReport:
     """A load run's table rows, its checks and every request's outcome."""
 
+    seeded: Seeded
     scenarios: list[ScenarioStats]
     checks: list[Check]
     outcomes: list[Outcome]
@@ -769,7 +785,7 @@ def run_load(database_url: str, *, workers: int = 4, leaders: int = 60, grants: 
             log(f"  {name}: {len(fired)} requests in {seconds:.1f} s")
         server_log = server.log_tail(200)
     outcomes = [*logins, *outcomes]
-    return LoadReport(scenarios, check_invariants(database_url, seeded, outcomes), outcomes, server_log)
+    return LoadReport(seeded, scenarios, check_invariants(database_url, seeded, outcomes), outcomes, server_log)
 
 
 # -- throughput for the benchmark table -----------------------------------------------------------
@@ -795,7 +811,8 @@ def _hammer(clients: list[Client], duration_s: float, request_for) -> tuple[list
             done.append(outcome)
         return done
 
-    return fire_together([lambda index=index, client=client: job(index, client) for index, client in enumerate(clients)])
+    return fire_together([lambda index=index, client=client: job(index, client)
+                          for index, client in enumerate(clients)])
 
 
 def _throughput_row(outcomes: list[Outcome], seconds: float, ok_statuses: set[int]) -> dict:
@@ -812,9 +829,10 @@ def measure_throughput(database_url: str, *, workers: int = 4, clients: int = 16
     Works on any migrated database (it migrates an empty one first), e.g. one seeded by
     bench/seed.py: it adds `clients` leaders of its own, each with an active group formed in
     January 2000, so every report request is a fresh INSERT of the next month of the client's
-    own group (201). The trivial endpoint is GET /api/v1/regions (the same bearer-token
-    check, two small SELECTs, no writes). Both are served by the same `workers` sync workers
-    and measured with `clients` threads sending back to back; worker RSS is sampled every 100 ms.
+    own group (201; the first month is an untimed warm-up). The trivial endpoint is GET
+    /api/v1/regions (the same bearer-token check, two small SELECTs, no writes). Both are served
+    by the same `workers` sync workers and measured with `clients` threads sending back to back
+    (after an untimed warm-up request each); worker RSS is sampled every 100 ms.
     """
     from flask_migrate import upgrade
 
@@ -829,9 +847,9 @@ def measure_throughput(database_url: str, *, workers: int = 4, clients: int = 16
         officer = accounts.create_user(f"load-{tag}-petugas", "Petugas Beban", "officer", BENCH_PASSWORD)
         leaders = create_leaders(clients, tag, officer, THROUGHPUT_FORMED_ON, random.Random(tag))
         db.session.commit()
+        last_month = last_complete_month(office_today())
         db.session.remove()
         db.engine.dispose()
-    last_month = last_complete_month(office_today())
     months = list(itertools.takewhile(lambda month: month <= last_month, _months_from(THROUGHPUT_FORMED_ON)))
     log(f"  throughput: {clients} leaders seeded; {len(months)} reportable months each")
 
@@ -847,8 +865,11 @@ def measure_throughput(database_url: str, *, workers: int = 4, clients: int = 16
     with GunicornServer(database_url, workers, log=log) as server, RssSampler(server) as rss:
         sessions = [Client(server.base_url, leader.username) for leader in leaders]
         log_in_all(sessions)
+        # Untimed warm-up: every worker has served both kinds of request before the clock starts.
+        fire_together([lambda index=index, client=client: [trivial(index, 0, client), report(index, 0, client)]
+                       for index, client in enumerate(sessions)])
         trivial_outcomes, trivial_s = _hammer(sessions, duration_s, trivial)
-        report_outcomes, report_s = _hammer(sessions, duration_s, report)
+        report_outcomes, report_s = _hammer(sessions, duration_s, lambda index, n, client: report(index, n + 1, client))
     result = {"trivial": _throughput_row(trivial_outcomes, trivial_s, {200}),
               "reports": _throughput_row(report_outcomes, report_s, {201}),
               "worker_peak_rss_mb": rss.peak_mb}
@@ -860,8 +881,9 @@ def measure_throughput(database_url: str, *, workers: int = 4, clients: int = 16
 
 def print_report(report: LoadReport, args, out=print) -> None:
     """The scenario table and the checks, as Markdown."""
-    out(f"\nMachine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load average {os.getloadavg()[0]:.1f}; {args.workers} gunicorn sync workers\n")
+    out(f"\nMachine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.workers} gunicorn sync workers\n")
     out("| scenario | requests | statuses | per s | median ms | p95 ms |")
     out("| --- | ---: | --- | ---: | ---: | ---: |")
     for row in report.scenarios:
