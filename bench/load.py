@@ -116,6 +116,10 @@ class GunicornServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+        if self._log_file is not None:  # read log_tail() inside the block to keep what it says
+            self._log_file.close()
+            Path(self._log_file.name).unlink(missing_ok=True)
+            self._log_file = None
 
     def _wait_until_answering(self, timeout_s: float = 90.0) -> None:
         deadline = time.monotonic() + timeout_s
