@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from config import Config
 
@@ -13,6 +14,14 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # Werkzeug turns a refused conversion into 405 when a rule for another method on the same
+        # path was seen first (PATCH /api/v1/groups/<huge> answered 405 "Allow: GET"); no id is 404.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(config_class: type[Config] = Config, **overrides) -> Flask:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from kube.auth.models import ApiToken, utcnow
 from tests.factories import PASSWORD, api_token
 
@@ -98,3 +100,14 @@ def test_openapi_document_describes_every_api_route(app, client):
                 assert (path, method) in documented, (path, method)
     token_op = spec["paths"]["/api/v1/auth/token"]["post"]
     assert {"201", "401", "422", "429"} <= set(token_op["responses"])
+
+
+@pytest.mark.parametrize("method, path", [
+    ("PATCH", "/api/v1/groups/2147483648"), ("POST", "/api/v1/groups/2147483648/members"),
+    ("POST", "/api/v1/groups/30103710324/assets/checks"),
+])
+def test_an_id_beyond_the_database_range_is_404_for_every_method(client, users, method, path):
+    # Found by fuzzing: such ids answered 405 "Allow: GET" where the path also has a GET route.
+    response = client.open(path, method=method, json={}, headers=api_token(client, users["officer"]))
+    assert response.status_code == 404 and "Allow" not in response.headers
+    assert response.get_json()["error"]["code"] == "not_found"
