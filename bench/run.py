@@ -313,7 +313,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--months", type=int, help="months of reports per group (at least 6)")
     parser.add_argument("--requests", type=int, help="timed requests per fast page (GET /account, list, group page)")
     parser.add_argument("--repeat", type=int,
-                        help="timed runs per slow step (dashboard, flags page and API, flag computation, letter)")
+                        help="timed runs per slow step (dashboard, flags page and API, flag computation; "
+                             "three times as many letter renders)")
     parser.add_argument("--workers", type=int, help="gunicorn workers for the load rows")
     parser.add_argument("--clients", type=int, help="concurrent HTTP clients for the load rows")
     parser.add_argument("--duration", type=float, help="seconds of load per endpoint")
@@ -343,23 +344,25 @@ def main(argv=None) -> int:
     from sqlalchemy import func, select
 
     from kube.extensions import db
-    from kube.groups.models import IncomeReport
+    from kube.groups.models import Group, IncomeReport
 
     app = make_app(args.database_url)
     with app.app_context():
         engine = db.engine
         reports = db.session.scalar(select(func.count()).select_from(IncomeReport))
+        added = db.session.scalar(select(func.count()).select_from(Group)) - args.groups
         db.session.remove()
-    sizes = (f"{args.groups:,} groups (all active), {args.members:,} members, {args.months} months "
-             f"({reports:,} reports); database {seeding}")
+    sizes = (f"{args.groups:,} groups (all active{f', +{added} by earlier load runs' if added else ''}), "
+             f"{args.members:,} members, {args.months} months ({reports:,} reports); database {seeding}")
     header = machine_line(engine, sizes)
-    settings = (f"{args.requests} timed requests per fast page, {args.repeat} runs per slow step, after a warm-up; "
+    settings = (f"{args.requests} timed requests per fast page, {args.repeat} runs per slow step, "
+                f"{args.repeat * 3} letter renders, after a warm-up; "
                 f"Flask test client in one process except the gunicorn rows")
     counter = QueryCounter(engine)
     rows = page_rows(app, counter, args.requests, args.repeat, log)
     rows += flag_rows(app, counter, args.repeat, log)
     engine.dispose()  # gunicorn's workers and the letters' database get the machine to themselves
-    rows += letter_rows(args.repeat, log)
+    rows += letter_rows(args.repeat * 3, log)  # a render is short and its times scatter: more runs
     failed = False
     if not args.skip_load:
         try:
