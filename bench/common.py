@@ -36,6 +36,51 @@ def make_app(database_url: str):
     )
 
 
+class OfficerClient:
+    """The Flask test client logged in as the bench officer, with a bearer token for the API; `get` makes a timed step."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        response = self.client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
+        if response.status_code != 302:
+            raise SystemExit("login failed: was the database seeded by bench/run.py or bench/seed.py?")
+        token = self.client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
+        self.api_headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    def get(self, path: str, **kwargs):
+        """A step that GETs `path`, stops the run unless it answers 200, and returns the body's length."""
+        def call():
+            response = self.client.get(path, **kwargs)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+            return len(response.get_data())
+        call.url = path
+        return call
+
+
+def in_fresh_session(app, work):
+    """A step that runs `work()` in its own app context and session, as a request would."""
+    from kube.extensions import db
+
+    def call():
+        with app.app_context():
+            try:
+                return work()
+            finally:
+                db.session.remove()
+    return call
+
+
+def bare_flag_queries(as_of: int) -> int:
+    """The three statements `compute_flags` sends, rows fetched and counted, nothing built (inside an app context)."""
+    from kube.extensions import db
+    from kube.monitoring import operations
+
+    statements = (operations.group_rows_statement(as_of), operations.report_rows_statement(as_of),
+                  operations.handover_rows_statement(as_of))
+    return sum(len(db.session.execute(statement).all()) for statement in statements)
+
+
 class QueryCounter:
     """Counts the SQL statements an engine sends from the moment it is made (SQLite's explicit BEGIN is not one)."""
 

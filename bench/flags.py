@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_OFFICER, BENCH_PASSWORD, OUT, QueryCounter, make_app, reset_database, timed  # noqa: E402
+from common import BENCH_OFFICER, OUT, OfficerClient, bare_flag_queries, in_fresh_session, QueryCounter, make_app, reset_database, timed  # noqa: E402
 
 DEFAULT_URL = f"sqlite:///{OUT / 'kube-flags.sqlite3'}"
 MONTHS = 36
@@ -171,42 +171,16 @@ def main(argv=None) -> None:
         db.session.remove()
     counter = QueryCounter(engine)
     today = date.today()
-    as_of = None
-
-    def in_app(work):
-        def call():
-            with app.app_context():
-                try:
-                    return work()
-                finally:
-                    db.session.remove()
-        return call
-
-    def bare():
-        rows = 0
-        for statement in (operations.group_rows_statement(as_of), operations.report_rows_statement(as_of),
-                          operations.handover_rows_statement(as_of)):
-            rows += len(db.session.execute(statement).all())
-        return rows
 
     with app.app_context():
         as_of = operations.last_complete_month(today)
-        rows = bare()
+        rows = bare_flag_queries(as_of)
         result = operations.compute_flags(as_of, today)
         counts = result.counts_by_kind()
         db.session.remove()
 
-    client = app.test_client()
-    if client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD}).status_code != 302:
-        raise SystemExit("login failed: was the database seeded by this script or bench/seed.py?")
-    token = client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
-
-    def get(path, **kwargs):
-        def call():
-            response = client.get(path, **kwargs)
-            assert response.status_code == 200, (path, response.status_code)
-        return call
+    officer = OfficerClient(app)
+    get, headers = officer.get, officer.api_headers
 
     print(f"Kube flags bench: {groups:,} active groups, {reports:,} reports, {engine.dialect.name} ({url})")
     print(f"as-of month {trends.period_text(as_of)}: "
@@ -215,9 +189,12 @@ def main(argv=None) -> None:
           f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}; median of {args.repeat} runs "
           f"({args.page_repeat} for pages) after one warm-up")
     steps = [
-        ("bare queries (the same 3 statements, rows fetched)", in_app(bare), args.repeat),
-        ("load: queries + series built", in_app(lambda: operations.load_monitoring_data(as_of)), args.repeat),
-        ("flags: load + evaluate every group", in_app(lambda: operations.compute_flags(as_of, today)), args.repeat),
+        ("bare queries (the same 3 statements, rows fetched)",
+         in_fresh_session(app, lambda: bare_flag_queries(as_of)), args.repeat),
+        ("load: queries + series built",
+         in_fresh_session(app, lambda: operations.load_monitoring_data(as_of)), args.repeat),
+        ("flags: load + evaluate every group",
+         in_fresh_session(app, lambda: operations.compute_flags(as_of, today)), args.repeat),
         ("GET /monitoring/flags (first page)", get("/monitoring/flags"), args.page_repeat),
         ("GET /api/v1/flags (all flags)", get("/api/v1/flags", headers=headers), args.page_repeat),
         ("GET /monitoring/dashboard", get("/monitoring/dashboard"), args.page_repeat),

@@ -22,11 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (BENCH_OFFICER, BENCH_PASSWORD, DEFAULT_DATABASE_URL, QueryCounter, cpu_model,  # noqa: E402
-                    make_app, timed)
+from common import DEFAULT_DATABASE_URL, OfficerClient, QueryCounter, cpu_model, make_app, timed  # noqa: E402
 
 
-def scenarios(app, client, headers: dict) -> list[tuple[str, object]]:
+def scenarios(app, officer: OfficerClient) -> list[tuple[str, object]]:
     """(label, callable) pairs: baselines first, then whatever of the list, export and API exists."""
     from sqlalchemy import func, select
 
@@ -41,16 +40,7 @@ def scenarios(app, client, headers: dict) -> list[tuple[str, object]]:
     per_page = app.config["PER_PAGE"]
     late = max(1, math.ceil(total / per_page) - 1)
     views = app.view_functions
-
-    def get(url, **kwargs):
-        def call():
-            response = client.get(url, **kwargs)
-            body = response.get_data()
-            if response.status_code != 200:
-                raise SystemExit(f"{url}: HTTP {response.status_code}")
-            return len(body)
-        call.url = url
-        return call
+    get, headers = officer.get, officer.api_headers
 
     def bare_select(offset):
         def call():
@@ -114,12 +104,7 @@ def main(argv=None) -> None:
         members = db.session.scalar(select(func.count()).select_from(Member))
         db.session.remove()
     counter = QueryCounter(engine)
-    client = app.test_client()
-    response = client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
-    if response.status_code != 302:
-        raise SystemExit("login failed: was the database seeded by bench/seed.py?")
-    token = client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"} if token.status_code == 201 else {}
+    officer = OfficerClient(app)
 
     print(f"Kube bench: {groups:,} groups, {members:,} members, {engine.dialect.name} ({url})")
     print(f"machine: {cpu_model()} x{os.cpu_count()}, {platform.system()} {platform.release()}, "
@@ -127,7 +112,7 @@ def main(argv=None) -> None:
           f"{args.requests} timed requests per row after {args.warmup} warm-up, Flask test client")
     rows = []
     baseline = None
-    for label, call in scenarios(app, client, headers):
+    for label, call in scenarios(app, officer):
         if args.only and args.only not in label and not label.startswith("baseline: GET"):
             continue
         result = measure(call, counter, args.requests, args.warmup)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (BENCH_OFFICER, BENCH_PASSWORD, OUT, QueryCounter, Timing, cpu_model,  # noqa: E402
+from common import (OUT, OfficerClient, bare_flag_queries, in_fresh_session, QueryCounter, Timing, cpu_model,  # noqa: E402
                     make_app, reset_database, timed)
 
 #: (groups, members, months of reports, timed requests per page, timed runs per slow step,
@@ -178,19 +178,8 @@ def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> li
             .where(IncomeReport.group_id.in_(select(Grant.group_id).where(Grant.status == "handed_over")))
             .group_by(IncomeReport.group_id).order_by(func.count().desc(), IncomeReport.group_id).limit(1))
         db.session.remove()
-    client = app.test_client()
-    if client.post("/login", data={"username": BENCH_OFFICER, "password": BENCH_PASSWORD}).status_code != 302:
-        raise SystemExit("login failed: was the database seeded by bench/run.py (or bench/seed.py)?")
-    token = client.post("/api/v1/auth/token", json={"username": BENCH_OFFICER, "password": BENCH_PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
-
-    def get(path, **kwargs):
-        def call():
-            response = client.get(path, **kwargs)
-            if response.status_code != 200:
-                raise SystemExit(f"{path}: HTTP {response.status_code}")
-            return len(response.get_data())
-        return call
+    officer = OfficerClient(app)
+    get, headers = officer.get, officer.api_headers
 
     log("Timing the pages ...")
     baseline = timing_row(ACCOUNT, timed(get("/account"), requests, warmup=3, counter=counter))
@@ -210,30 +199,16 @@ def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> li
 
 def flag_rows(app, counter: QueryCounter, repeat: int, log) -> list[Row]:
     """compute_flags for the last complete month against the bare queries it sends, a fresh session each run."""
-    from kube.extensions import db
     from kube.monitoring import operations
 
     with app.app_context():
         today = operations.office_today()
         as_of = operations.last_complete_month(today)
 
-    def in_app(work):
-        def call():
-            with app.app_context():
-                try:
-                    return work()
-                finally:
-                    db.session.remove()
-        return call
-
-    def bare():
-        return sum(len(db.session.execute(statement).all()) for statement in (
-            operations.group_rows_statement(as_of), operations.report_rows_statement(as_of),
-            operations.handover_rows_statement(as_of)))
-
-    log("Timing the flag computation ...")
-    baseline = timing_row(BARE_FLAG_QUERIES, timed(in_app(bare), repeat, counter=counter))
-    flags = timed(in_app(lambda: len(operations.compute_flags(as_of, today).flags)), repeat, counter=counter)
+    bare = timed(in_fresh_session(app, lambda: bare_flag_queries(as_of)), repeat, counter=counter)
+    baseline = timing_row(BARE_FLAG_QUERIES, bare)
+    flags = timed(in_fresh_session(app, lambda: len(operations.compute_flags(as_of, today).flags)), repeat,
+                  counter=counter)
     return [baseline, timing_row(f"compute_flags, every active group ({flags.result:,} flags)", flags, baseline)]
 
 
