@@ -257,6 +257,14 @@ def test_refused_transitions_are_409_and_change_nothing(client, db, staff, auth,
     assert db.session.get(Grant, grant.id).status == status and count(db, JournalEntry) == entries
 
 
+def test_a_refused_transition_names_the_statuses_in_words(client, db, staff, auth, budget, group):
+    grant = make_grant(staff["maker"], staff["checker"], status="cancelled", group=group)
+    db.session.commit()
+    response = client.post(f"/api/v1/grants/{grant.id}/approve", headers=auth(staff["checker"]))
+    assert response.status_code == 409
+    assert error_of(response)["message"] == "Status bantuan tidak dapat diubah dari Dibatalkan ke Disetujui."
+
+
 def test_cancelling_an_approved_grant_releases_the_commitment(client, db, staff, auth, budget, group):
     grant = make_grant(staff["maker"], staff["checker"], status="approved", group=group)
     db.session.commit()
@@ -326,6 +334,7 @@ def test_a_closed_group_gets_no_new_grant(client, db, staff, auth, budget):
     db.session.commit()
     response = client.post("/api/v1/grants", json=grant_json(dissolved), headers=auth(staff["maker"]))
     assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition"
+    assert error_of(response)["message"] == "Kelompok berstatus Dibubarkan tidak dapat menerima bantuan baru."
 
 
 @pytest.mark.parametrize("method, path", [

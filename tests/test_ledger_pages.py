@@ -11,9 +11,9 @@ from sqlalchemy import event, func, select
 
 from kube.core import clock
 from kube.ledger import operations
-from kube.ledger.forms import (
-    ACCOUNT_KIND_LABELS, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_LABELS, LINE_ROWS, PROGRAM_LABELS,
-    SOURCE_LABELS, parse_rupiah,
+from kube.ledger.forms import LINE_ROWS, parse_rupiah
+from kube.ledger.labels import (
+    ACCOUNT_KIND_LABELS, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_LABELS, PROGRAM_LABELS, SOURCE_LABELS,
 )
 from kube.ledger.models import (
     ACCOUNT_KINDS, CONDITIONS, ENTRY_KINDS, FUNDING_SOURCES, GRANT_STATUSES, PROGRAMS, Account, Asset, AssetCheck,
@@ -349,6 +349,43 @@ def test_cancelling_an_approved_grant_needs_a_reason_and_releases_the_commitment
     assert "tidak dapat dibatalkan" in text(clients["a"].get(f"/grants/{grant.id}/cancel"))
     again = clients["a"].post(f"/grants/{grant.id}/cancel", data={"reason": "lagi"})
     assert again.status_code == 200 and "Status bantuan tidak dapat diubah" in text(again)
+
+
+@pytest.mark.parametrize("status, action, message", [
+    ("cancelled", "approve", "Status bantuan tidak dapat diubah dari Dibatalkan ke Disetujui."),
+    ("handed_over", "cancel", "Status bantuan tidak dapat diubah dari Sudah diserahkan ke Dibatalkan."),
+    ("submitted", "submit", "Status bantuan tidak dapat diubah dari Diajukan ke Diajukan."),
+])
+def test_a_refused_grant_transition_names_the_statuses_in_words(app, db, people, group, status, action, message):
+    accounts, clients = people
+    make_budget(accounts["a"], year=2025)
+    grant = make_grant(accounts["a"], accounts["b"], status=status, group=group)
+    db.session.commit()
+    refused = clients["b"].post(f"/grants/{grant.id}/{action}", data={"reason": "salah input"})
+    assert refused.status_code == 200 and message in text(refused)
+    assert f"dari {status}" not in text(refused)
+    db.session.expire_all()
+    assert db.session.get(Grant, grant.id).status == status
+
+
+def test_a_closed_group_is_named_by_its_status_in_words(app, db, people, users):
+    accounts, clients = people
+    make_budget(accounts["a"], year=THIS_YEAR)
+    dissolved = make_group(users["officer"], members=5, status="dissolved")
+    db.session.commit()
+    refused = clients["a"].post("/grants/new", data=grant_form(dissolved, rows=TENT_ROWS))
+    assert "Kelompok berstatus Dibubarkan tidak dapat menerima bantuan baru." in text(refused)
+    assert db.session.scalar(select(func.count(Grant.id))) == 0
+
+
+def test_a_refused_grant_transition_names_the_statuses_in_english_too(app, db, people, group):
+    accounts, clients = people
+    make_budget(accounts["a"], year=2025)
+    grant = make_grant(accounts["a"], accounts["b"], status="cancelled", group=group)
+    db.session.commit()
+    clients["b"].post("/language/en", data={"next": "/"})
+    refused = text(clients["b"].post(f"/grants/{grant.id}/approve"))
+    assert "Grant status cannot be changed from Cancelled to Approved." in refused
 
 
 def test_handover_refuses_a_wrong_receiver_and_a_future_date(app, db, people, group):

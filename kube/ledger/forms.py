@@ -17,37 +17,7 @@ from wtforms.widgets import TextInput
 
 from kube.core.clock import office_today
 from kube.groups.forms import KubeForm, optional_int
-
-# -- labels (shown in forms and, through the template filters in views.py, on every page) -----
-
-PROGRAM_LABELS = {"KUBE": _l("KUBE (kelompok)"), "UEP": _l("UEP (perorangan)")}
-SOURCE_LABELS = {"APBD": _l("APBD"), "APBN": _l("APBN"), "lainnya": _l("Lainnya")}
-GRANT_STATUS_LABELS = {
-    "draft": _l("Draf"),
-    "submitted": _l("Diajukan"),
-    "approved": _l("Disetujui"),
-    "handed_over": _l("Sudah diserahkan"),
-    "cancelled": _l("Dibatalkan"),
-}
-#: CSS badge class per grant status (see .badge in kube.css).
-GRANT_STATUS_BADGES = {"draft": "muted", "submitted": "warn", "approved": "ok", "handed_over": "ok",
-                       "cancelled": "bad"}
-CONDITION_LABELS = {"baik": _l("Baik"), "rusak": _l("Rusak"), "hilang": _l("Hilang"), "dijual": _l("Dijual")}
-CONDITION_BADGES = {"baik": "ok", "rusak": "warn", "hilang": "bad", "dijual": "bad"}
-ACCOUNT_KIND_LABELS = {
-    "appropriation": _l("Pagu"),
-    "available": _l("Sisa pagu"),
-    "committed": _l("Terikat"),
-    "equipment": _l("Peralatan"),
-    "cash": _l("Modal tunai"),
-}
-ENTRY_KIND_LABELS = {
-    "appropriation": _l("Pagu"),
-    "commitment": _l("Persetujuan"),
-    "disbursement": _l("Serah terima"),
-    "release": _l("Pelepasan"),
-    "reversal": _l("Koreksi"),
-}
+from kube.ledger.labels import CONDITION_LABELS, PROGRAM_LABELS, SOURCE_LABELS
 
 #: Empty equipment rows the grant form offers; a browser without JavaScript cannot add rows itself.
 LINE_ROWS = 6

@@ -23,7 +23,7 @@ from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.forms import KubeForm
 from kube.ledger import bp, letters
-from kube.ledger.forms import PROGRAM_LABELS
+from kube.ledger.labels import PROGRAM_LABELS
 from kube.ledger.models import PROGRAMS, Grant, Letter, LetterSequence
 
 #: Roles that correct letters and export them in bulk.

@@ -15,7 +15,9 @@ from kube.auth.models import User, utcnow
 from kube.core.clock import office_timezone, office_today
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
+from kube.groups.labels import group_status
 from kube.groups.models import Group, Member
+from kube.ledger.labels import grant_status
 from kube.ledger.models import (
     CONDITIONS, FUNDING_SOURCES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
     JournalEntry, JournalLine,
@@ -301,7 +303,8 @@ def create_grant(program: str, year: int, group: Group, lines: list[dict], actor
     elif member is not None:
         raise _invalid("member_id", _("Bantuan KUBE diberikan kepada kelompok, bukan perorangan."))
     if group.status not in ("proposed", "active"):
-        raise InvalidTransition(_("Kelompok berstatus %(s)s tidak dapat menerima bantuan baru.", s=group.status))
+        raise InvalidTransition(_("Kelompok berstatus %(s)s tidak dapat menerima bantuan baru.",
+                                  s=group_status(group.status)))
     grant_lines = _clean_lines(lines)
     grant = Grant(program=program, budget=budget, group=group, member=member, status="draft",
                   total=sum(line.total for line in grant_lines), note=(note or "").strip(),
@@ -321,7 +324,8 @@ def lock_grant(grant: Grant) -> Grant:
 
 def _move(grant: Grant, to_status: str) -> str:
     if to_status not in GRANT_TRANSITIONS.get(grant.status, ()):
-        raise InvalidTransition(_("Status bantuan tidak dapat diubah dari %(a)s ke %(b)s.", a=grant.status, b=to_status))
+        raise InvalidTransition(_("Status bantuan tidak dapat diubah dari %(a)s ke %(b)s.",
+                                  a=grant_status(grant.status), b=grant_status(to_status)))
     before, grant.status = grant.status, to_status
     return before
 

@@ -25,10 +25,10 @@ from kube.groups.labels import ROLE_LABELS
 from kube.groups.models import Group, Member
 from kube.ledger import bp, operations, queries
 from kube.ledger.forms import (
-    ACCOUNT_KIND_LABELS, CONDITION_BADGES, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_BADGES,
-    GRANT_STATUS_LABELS, MORE_ROWS, PROGRAM_LABELS, SOURCE_LABELS, AssetCheckForm, BudgetForm,
-    BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm, HandoverForm,
+    MORE_ROWS, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm,
+    HandoverForm,
 )
+from kube.ledger.labels import GRANT_STATUS_LABELS, PROGRAM_LABELS, condition_label
 from kube.ledger.models import Account, Asset, Budget, Grant
 
 #: Roles that record budgets, grants, handovers and checks (a different officer approves).
@@ -41,60 +41,6 @@ ACTION_ENDPOINTS = {
     "handed_over": "ledger.grant_handover",
     "cancelled": "ledger.grant_cancel",
 }
-
-
-# -- labels in templates ----------------------------------------------------------------------
-
-def _label(labels: dict, value: str | None) -> str:
-    return str(labels.get(value, value or "-"))
-
-
-@bp.app_template_filter("grant_status")
-def grant_status(status: str | None) -> str:
-    """A grant status in words: `handed_over` -> Sudah diserahkan."""
-    return _label(GRANT_STATUS_LABELS, status)
-
-
-@bp.app_template_filter("grant_badge")
-def grant_badge(status: str | None) -> str:
-    """The badge class for a grant status."""
-    return GRANT_STATUS_BADGES.get(status, "")
-
-
-@bp.app_template_filter("program_label")
-def program_label(program: str | None) -> str:
-    """KUBE -> KUBE (kelompok), UEP -> UEP (perorangan)."""
-    return _label(PROGRAM_LABELS, program)
-
-
-@bp.app_template_filter("source_label")
-def source_label(source: str | None) -> str:
-    """A funding source in words."""
-    return _label(SOURCE_LABELS, source)
-
-
-@bp.app_template_filter("condition_label")
-def condition_label(condition: str | None) -> str:
-    """An equipment condition in words: `rusak` -> Rusak."""
-    return _label(CONDITION_LABELS, condition)
-
-
-@bp.app_template_filter("condition_badge")
-def condition_badge(condition: str | None) -> str:
-    """The badge class for an equipment condition."""
-    return CONDITION_BADGES.get(condition, "")
-
-
-@bp.app_template_filter("account_kind")
-def account_kind(kind: str | None) -> str:
-    """An account kind in words: `committed` -> Terikat."""
-    return _label(ACCOUNT_KIND_LABELS, kind)
-
-
-@bp.app_template_filter("entry_kind")
-def entry_kind(kind: str | None) -> str:
-    """A journal entry kind in words: `disbursement` -> Serah terima."""
-    return _label(ENTRY_KIND_LABELS, kind)
 
 
 # -- helpers ----------------------------------------------------------------------------------
