@@ -465,14 +465,13 @@ def test_export_query_count_does_not_grow_with_the_number_of_groups(client, logi
     assert few == many
 
 
-def test_filtered_groups_query_is_reusable(db, spread):
-    from kube.groups.exporter import filtered_groups_query
-
+def test_export_filters_combine_and_ignore_unknown_values(client, login, users, spread):
     curug, kasemen, proposed = spread
-    found = db.session.scalars(filtered_groups_query({"kecamatan": "36.73.04", "status": "proposed"})).all()
-    assert found == [proposed]
-    for ignored in ({"officer": "abc"}, {"status": "unknown"}, {"q": " "}):
-        assert len(db.session.scalars(filtered_groups_query(ignored)).all()) == 3
+    login(users["officer"])
+    assert [row[0] for row in read_csv(client.get("/groups/export.csv?kecamatan=36.73.04&status=proposed"))[1:]] \
+        == [proposed.code]
+    for ignored in ("officer=abc", "status=unknown", "q=+", "business_type=unknown", "sort=-colour"):
+        assert len(read_csv(client.get("/groups/export.csv?" + ignored))) == 4, ignored
 
 
 def test_part_of_a_nik_filters_only_for_roles_that_see_nik(app, client, login, users, spread):

@@ -26,7 +26,7 @@ from kube.api.schemas import ApiErrorSchema
 from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
 from kube.extensions import db
 from kube.groups import operations
-from kube.groups.access import get_group_or_404, get_member_or_404, may_see_full_nik
+from kube.groups.access import get_group_or_404, get_member_or_404
 from kube.groups.models import Group, Member
 from kube.groups.queries import GroupFilters, group_count_query, group_list_query
 
@@ -111,11 +111,8 @@ def list_groups(args):
     sort = args.pop("sort")
     args["q"] = args.get("q", "").strip()
     filters = GroupFilters(**args, sort=sort.lstrip("-"), descending=sort.startswith("-"))
-    full_nik = may_see_full_nik()
-    total = db.session.scalar(group_count_query(filters, allow_partial_nik=full_nik))
-    rows = db.session.execute(
-        group_list_query(filters, allow_partial_nik=full_nik).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    total = db.session.scalar(group_count_query(filters))
+    rows = db.session.execute(group_list_query(filters).limit(per_page).offset((page - 1) * per_page)).all()
     metadata = blp._make_pagination_metadata(page, per_page, total)
     return [CountedGroup(group, count) for group, count in rows], {"X-Pagination": json.dumps(metadata)}
 

@@ -1,5 +1,8 @@
 """Export groups and members to CSV or XLSX with the group list's filters, in one query each.
 
+The filters, their order and the NIK-probing rule are the list's own (`kube.groups.queries.
+filtered_groups`), so an export holds exactly the groups the list shows for the same arguments.
+
 Headers are fixed Indonesian (not translated with the interface language) so files stay
 comparable between users, and the member export uses the importer's column names so an
 exported list can be corrected and imported again. Full NIK and No. KK only for roles
@@ -9,75 +12,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case
 from sqlalchemy.orm import aliased
 
 from kube.auth.models import User
-from kube.core.identity import mask_nik, normalize_number
+from kube.core.identity import mask_nik
 from kube.extensions import db
-from kube.groups.models import GROUP_STATUSES, Group, Member, Region
 from kube.groups.importer import COLUMN_LABELS
 from kube.groups.labels import STATUS_LABELS
+from kube.groups.models import Group, Member, Region
+from kube.groups.operations import business_type_labels
+from kube.groups.queries import GroupFilters, filtered_groups, member_count_column
 
 #: Rows fetched per round trip while streaming.
 BATCH = 1000
-#: Digits needed before a partial NIK is searched (fewer would match almost everyone).
-MIN_PARTIAL_NIK_DIGITS = 4
-
-
-# -- filters ----------------------------------------------------------------------------------
-
-def group_filters(args: Mapping, allow_partial_nik: bool = False) -> list:
-    """WHERE clauses for the group list's query arguments; unknown or empty values are ignored.
-
-    q (group name or code, a current member's name, or a NIK), kecamatan (code 36.73.04),
-    kelurahan (code 36.73.04.1002), status, business_type, officer (user id, or "none").
-    A whole NIK finds its group for everyone; part of a NIK only when `allow_partial_nik`
-    (roles that see NIKs masked must not probe them digit by digit through the filter).
-    Visibility (a leader's own group) is the caller's: exports are for staff only.
-    """
-    clauses = []
-    q = (args.get("q") or "").strip()[:100]
-    if q:
-        member_match = Member.name.icontains(q, autoescape=True)
-        digits = normalize_number(q)
-        if digits.isascii() and digits.isdigit():
-            if len(digits) == 16:
-                member_match = or_(member_match, Member.nik == digits)
-            elif allow_partial_nik and len(digits) >= MIN_PARTIAL_NIK_DIGITS:
-                member_match = or_(member_match, Member.nik.contains(digits, autoescape=True))
-        clauses.append(or_(
-            Group.name.icontains(q, autoescape=True),
-            Group.code.icontains(q, autoescape=True),
-            exists().where(Member.group_id == Group.id, Member.left_on.is_(None), member_match),
-        ))
-    kecamatan = (args.get("kecamatan") or "").strip()
-    if kecamatan:
-        clauses.append(Group.kelurahan_code.in_(
-            select(Region.code).where(Region.parent_code == kecamatan, Region.level == "kelurahan")))
-    kelurahan = (args.get("kelurahan") or "").strip()
-    if kelurahan:
-        clauses.append(Group.kelurahan_code == kelurahan)
-    status = (args.get("status") or "").strip()
-    if status in GROUP_STATUSES:
-        clauses.append(Group.status == status)
-    business_type = (args.get("business_type") or "").strip()
-    if business_type:
-        clauses.append(Group.business_type == business_type)
-    officer = (args.get("officer") or "").strip()
-    if officer == "none":
-        clauses.append(Group.officer_id.is_(None))
-    elif officer.isascii() and officer.isdigit():
-        clauses.append(Group.officer_id == int(officer))
-    return clauses
-
-
-def filtered_groups_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
-    """`select(Group)` with the list filters applied, oldest first; the caller adds visibility and paging."""
-    return select(Group).where(*group_filters(args, allow_partial_nik)).order_by(Group.id)
 
 
 # -- rows -------------------------------------------------------------------------------------
@@ -97,53 +48,43 @@ MEMBER_HEADERS = [
 ]
 
 
-def groups_rows_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
+def groups_rows_query(filters: GroupFilters) -> Select:
     """One query for the group export: regions, officer, current member count and ketua joined in."""
     kelurahan, kecamatan, officer, ketua = aliased(Region), aliased(Region), aliased(User), aliased(Member)
-    member_count = (select(func.count(Member.id)).where(Member.group_id == Group.id, Member.left_on.is_(None))
-                    .correlate(Group).scalar_subquery())
+    member_count = member_count_column()
     return (
-        select(Group.code, Group.name, Group.business_type, Group.status, kecamatan.name, kelurahan.name,
-               Group.kelurahan_code, Group.address, Group.formed_on, officer.full_name, member_count,
-               ketua.name, ketua.nik, ketua.phone, Group.bank_name, Group.bank_account,
-               Group.kube_grant_received_on)
-        .select_from(Group)
+        filtered_groups(filters, Group.code, Group.name, Group.business_type, Group.status, kecamatan.name,
+                        kelurahan.name, Group.kelurahan_code, Group.address, Group.formed_on, officer.full_name,
+                        member_count, ketua.name, ketua.nik, ketua.phone, Group.bank_name, Group.bank_account,
+                        Group.kube_grant_received_on, member_count=member_count)
         .join(kelurahan, kelurahan.code == Group.kelurahan_code)
         .join(kecamatan, kecamatan.code == kelurahan.parent_code)
         .outerjoin(officer, officer.id == Group.officer_id)
         .outerjoin(ketua, and_(ketua.group_id == Group.id, ketua.role == "ketua", ketua.left_on.is_(None)))
-        .where(*group_filters(args, allow_partial_nik))
-        .order_by(Group.id)
     )
 
 
-def members_rows_query(args: Mapping, allow_partial_nik: bool = False) -> Select:
-    """One query for the member export: current members of the filtered groups, offices first."""
+def members_rows_query(filters: GroupFilters) -> Select:
+    """One query for the member export: current members of the filtered groups in the list's order, offices first."""
     kelurahan, kecamatan = aliased(Region), aliased(Region)
     office_order = case({"ketua": 0, "sekretaris": 1, "bendahara": 2}, value=Member.role, else_=3)
     return (
-        select(Group.code, Group.name, Member.nik, Member.kk, Member.name, Member.sex, Member.birth_date,
-               Member.role, Member.address, Member.kelurahan_code, kelurahan.name, kecamatan.name, Member.phone,
-               Member.household_size, Member.decile, Member.decile_as_of, Member.extreme_poor, Member.joined_on)
-        .select_from(Member)
-        .join(Group, Group.id == Member.group_id)
+        filtered_groups(filters, Group.code, Group.name, Member.nik, Member.kk, Member.name, Member.sex,
+                        Member.birth_date, Member.role, Member.address, Member.kelurahan_code, kelurahan.name,
+                        kecamatan.name, Member.phone, Member.household_size, Member.decile, Member.decile_as_of,
+                        Member.extreme_poor, Member.joined_on)
+        .join(Member, Member.group_id == Group.id)
         .join(kelurahan, kelurahan.code == Member.kelurahan_code)
         .join(kecamatan, kecamatan.code == kelurahan.parent_code)
-        .where(Member.left_on.is_(None), *group_filters(args, allow_partial_nik))
-        .order_by(Group.id, office_order, Member.id)
+        .where(Member.left_on.is_(None))
+        .order_by(office_order, Member.id)  # after the list's group order
     )
 
 
-def _business_labels() -> dict[str, str]:
-    from kube.groups.operations import business_type_labels
-
-    return business_type_labels()
-
-
-def group_rows(args: Mapping, mask: bool) -> Iterator[list]:
+def group_rows(filters: GroupFilters, mask: bool) -> Iterator[list]:
     """The group export's rows (Python values: dates stay dates), fetched in batches; `mask` hides NIKs."""
-    labels = _business_labels()
-    query = groups_rows_query(args, allow_partial_nik=not mask)
+    labels = business_type_labels()
+    query = groups_rows_query(filters)
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     for (code, name, business, status, kecamatan, kelurahan, kelurahan_code, address, formed_on, officer, count,
          ketua, ketua_nik, ketua_phone, bank, account, grant_on) in result:
@@ -153,9 +94,9 @@ def group_rows(args: Mapping, mask: bool) -> Iterator[list]:
                grant_on]
 
 
-def member_rows(args: Mapping, mask: bool) -> Iterator[list]:
+def member_rows(filters: GroupFilters, mask: bool) -> Iterator[list]:
     """The member export's rows, fetched in batches."""
-    query = members_rows_query(args, allow_partial_nik=not mask)
+    query = members_rows_query(filters)
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     for (code, group_name, nik, kk, name, sex, birth, role, address, kelurahan_code, kelurahan, kecamatan, phone,
          household, decile, decile_as_of, extreme_poor, joined_on) in result:

@@ -1,4 +1,4 @@
-"""Read-side queries for the group list and member search: filters, sorting and counts in one statement."""
+"""Read-side queries for the group list (page, API and CSV/XLSX export) and member search: filters, sorting, counts."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from kube.auth.models import OFFICER, User
 from kube.core.identity import normalize_number
 from kube.extensions import db
-from kube.groups.access import visible_group_ids_filter
+from kube.groups.access import may_see_full_nik, visible_group_ids_filter
 from kube.groups.models import GROUP_STATUSES, Group, Member, Region
+from kube.groups.operations import business_type_labels
 
 #: Sort keys offered on the group list -> what they order by (the member count is added per query).
 GROUP_SORTS = ("code", "name", "formed_on", "members")
@@ -78,18 +79,19 @@ def officer_choices(include_id: int | None = None) -> list[User]:
 
 # -- NIK search -------------------------------------------------------------------------------
 
-def nik_condition(column, text: str, allow_partial: bool):
-    """Match a NIK typed with or without separators: whole NIKs for everyone, parts only if allowed.
+def nik_condition(column, text: str):
+    """Match a NIK typed with or without separators: whole NIKs for everyone, parts only for full-NIK roles.
 
     Roles that see masked NIKs may find a person by the full number, but not probe digit by
-    digit, or a search box would reveal what the masking hides.
+    digit, or a search box would reveal what the masking hides. This is the one place the rule
+    lives: the group list, its API and its export, and the member search all match NIKs here.
     """
     digits = normalize_number(text)
     if not digits or not digits.isascii() or not digits.isdigit():
         return None
     if len(digits) == 16:
         return column == digits
-    if allow_partial and len(digits) >= MIN_PARTIAL_NIK_DIGITS:
+    if len(digits) >= MIN_PARTIAL_NIK_DIGITS and may_see_full_nik():
         return column.contains(digits, autoescape=True)
     return None
 
@@ -116,11 +118,15 @@ class GroupFilters:
     descending: bool = False
 
     @classmethod
-    def from_args(cls, args, business_types) -> GroupFilters:
+    def from_args(cls, args, business_types=None) -> GroupFilters:
         """Read `q`, `kecamatan`, `kelurahan`, `status`, `business_type`, `officer` and `sort` (`-name` = descending).
 
-        The names match the export's (`kube.groups.exporter`), so the list's arguments export the same groups.
+        The list page and its CSV/XLSX export both read their arguments here, so the export link
+        (the list's own arguments) exports the list. `business_types` (code -> label) is loaded
+        when not given.
         """
+        if business_types is None:
+            business_types = business_type_labels()
         sort = (args.get("sort") or "code").strip()
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
@@ -157,18 +163,19 @@ def member_count_column():
     )
 
 
-def group_conditions(filters: GroupFilters, allow_partial_nik: bool) -> list:
+def group_conditions(filters: GroupFilters) -> list:
     """WHERE clauses for the filters, limited to the groups the current user may see."""
     conditions = [visible_group_ids_filter(Group.id)]
     if filters.q:
-        member_match = Member.name.icontains(filters.q, autoescape=True)
-        by_nik = nik_condition(Member.nik, filters.q, allow_partial_nik)
+        member = aliased(Member)  # an alias: the member export selects Member itself
+        member_match = member.name.icontains(filters.q, autoescape=True)
+        by_nik = nik_condition(member.nik, filters.q)
         if by_nik is not None:
             member_match = or_(member_match, by_nik)
         conditions.append(or_(
             Group.name.icontains(filters.q, autoescape=True),
             Group.code.icontains(filters.q, autoescape=True),
-            exists().where(Member.group_id == Group.id, Member.left_on.is_(None), member_match),
+            exists().where(member.group_id == Group.id, member.left_on.is_(None), member_match),
         ))
     if filters.kecamatan:
         conditions.append(Group.kelurahan_code.in_(
@@ -187,9 +194,15 @@ def group_conditions(filters: GroupFilters, allow_partial_nik: bool) -> list:
     return conditions
 
 
-def group_list_query(filters: GroupFilters, allow_partial_nik: bool = False) -> Select:
-    """Rows of (Group, member_count), kelurahan and officer loaded in the same statement, in the chosen order."""
-    count = member_count_column()
+def filtered_groups(filters: GroupFilters, *columns, member_count=None) -> Select:
+    """`select(*columns)` from Group, narrowed by the filters to groups the user may see, in the list's order.
+
+    The one statement behind the group list page, its API and the CSV/XLSX exports, so an
+    export holds exactly the list's groups, in the list's order. Callers join more tables onto
+    Group (regions, ketua, members) and add loader options. `member_count` is the column the
+    `members` sort orders by when the caller selects it already; otherwise a fresh one is used.
+    """
+    count = member_count if member_count is not None else member_count_column()
     order = {
         "code": Group.id,  # the code is derived from the id; the id sorts KUBE-3673-10000 after -9999
         "name": func.lower(Group.name),
@@ -198,17 +211,19 @@ def group_list_query(filters: GroupFilters, allow_partial_nik: bool = False) -> 
     }[filters.sort]
     order = order.desc() if filters.descending else order.asc()
     tie = Group.id.desc() if filters.descending else Group.id.asc()
-    return (
-        select(Group, count)
-        .where(*group_conditions(filters, allow_partial_nik))
-        .options(joinedload(Group.kelurahan), joinedload(Group.officer))
-        .order_by(order, tie)
-    )
+    return select(*columns).select_from(Group).where(*group_conditions(filters)).order_by(order, tie)
 
 
-def group_count_query(filters: GroupFilters, allow_partial_nik: bool = False) -> Select:
+def group_list_query(filters: GroupFilters) -> Select:
+    """Rows of (Group, member_count), kelurahan and officer loaded in the same statement, in the chosen order."""
+    count = member_count_column()
+    return filtered_groups(filters, Group, count, member_count=count).options(
+        joinedload(Group.kelurahan), joinedload(Group.officer))
+
+
+def group_count_query(filters: GroupFilters) -> Select:
     """How many groups match the filters."""
-    return select(func.count(Group.id)).where(*group_conditions(filters, allow_partial_nik))
+    return select(func.count(Group.id)).where(*group_conditions(filters))
 
 
 class RowPagination(SelectPagination):
@@ -222,11 +237,11 @@ class RowPagination(SelectPagination):
         return self._query_args["session"].scalar(self._query_args["count_select"]) or 0
 
 
-def paginate_groups(filters: GroupFilters, per_page: int, allow_partial_nik: bool = False) -> RowPagination:
+def paginate_groups(filters: GroupFilters, per_page: int) -> RowPagination:
     """One page of (Group, member_count) rows in two statements: the page and the total."""
     return RowPagination(
-        select=group_list_query(filters, allow_partial_nik),
-        count_select=group_count_query(filters, allow_partial_nik),
+        select=group_list_query(filters),
+        count_select=group_count_query(filters),
         session=db.session,
         per_page=per_page,
         error_out=False,
@@ -253,7 +268,7 @@ class MemberFilters:
         )
 
 
-def member_search_query(filters: MemberFilters, allow_partial_nik: bool = False) -> Select:
+def member_search_query(filters: MemberFilters) -> Select:
     """Members matching the filters, with their group and kelurahan loaded in the same statement."""
     query = (
         select(Member)
@@ -264,7 +279,7 @@ def member_search_query(filters: MemberFilters, allow_partial_nik: bool = False)
     )
     if filters.q:
         match = Member.name.icontains(filters.q, autoescape=True)
-        by_nik = nik_condition(Member.nik, filters.q, allow_partial_nik)
+        by_nik = nik_condition(Member.nik, filters.q)
         query = query.where(or_(match, by_nik) if by_nik is not None else match)
     if filters.kecamatan:
         query = query.where(Member.kelurahan_code.in_(

@@ -17,6 +17,7 @@ from kube.auth.permissions import roles_required
 from kube.extensions import db
 from kube.groups import bp, exporter, importer
 from kube.groups.access import may_see_full_nik
+from kube.groups.queries import GroupFilters
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -87,7 +88,7 @@ def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
 @roles_required(ADMIN, OFFICER, VIEWER)
 def export_groups(fmt: str):
     """The groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.group_rows(request.args, mask=not may_see_full_nik())
+    rows = exporter.group_rows(GroupFilters.from_args(request.args), mask=not may_see_full_nik())
     return _export("kelompok", fmt, exporter.GROUP_HEADERS, rows, "Kelompok")
 
 
@@ -95,5 +96,5 @@ def export_groups(fmt: str):
 @roles_required(ADMIN, OFFICER, VIEWER)
 def export_members(fmt: str):
     """The current members of the groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.member_rows(request.args, mask=not may_see_full_nik())
+    rows = exporter.member_rows(GroupFilters.from_args(request.args), mask=not may_see_full_nik())
     return _export("anggota", fmt, exporter.MEMBER_HEADERS, rows, "Anggota")

@@ -51,7 +51,7 @@ def index():
     filters = GroupFilters.from_args(request.args, business_types)
     regions = RegionCatalogue.load()
     officers = officer_choices()
-    page = paginate_groups(filters, current_app.config["PER_PAGE"], allow_partial_nik=may_see_full_nik())
+    page = paginate_groups(filters, current_app.config["PER_PAGE"])
 
     def sort_url(key: str) -> str:
         args = request.args.to_dict()
@@ -308,7 +308,6 @@ def members():
     """Search members across groups by name or NIK, by kecamatan of residence, current or former."""
     filters = MemberFilters.from_args(request.args)
     regions = RegionCatalogue.load()
-    full_nik = may_see_full_nik()
-    page = db.paginate(member_search_query(filters, allow_partial_nik=full_nik),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("groups/members.html", page=page, filters=filters, regions=regions, full_nik=full_nik)
+    page = db.paginate(member_search_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("groups/members.html", page=page, filters=filters, regions=regions,
+                           full_nik=may_see_full_nik())
