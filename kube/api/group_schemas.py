@@ -174,6 +174,12 @@ class MemberUpdateSchema(InputSchema):
     extreme_poor = fields.Boolean()
     role = Text(validate=_ROLE)
     joined_on = fields.Date()
+    # The confirmations of the soft rules, checked when a member is added or their NIK or birth date changes.
+    confirm_age = fields.Boolean(load_default=False, metadata={"description": "Confirm an age outside 18-60"})
+    prior_kube_override = Text(
+        allow_none=True, validate=validate.Length(min=1, max=500),
+        metadata={"description": "Reason for admitting someone from a Kube that received a grant"},
+    )
 
 
 class MemberCreateSchema(MemberUpdateSchema):
@@ -184,8 +190,3 @@ class MemberCreateSchema(MemberUpdateSchema):
     kk = Text(required=True, validate=_IDENTITY_NUMBER,
                        metadata={"description": "16 digits; spaces, dots, dashes allowed"})
     name = Text(required=True, validate=validate.Length(min=1, max=120))
-    confirm_age = fields.Boolean(load_default=False, metadata={"description": "Confirm an age outside 18-60"})
-    prior_kube_override = Text(
-        allow_none=True, validate=validate.Length(min=1, max=500),
-        metadata={"description": "Reason for admitting someone from a Kube that received a grant"},
-    )

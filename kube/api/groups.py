@@ -178,6 +178,12 @@ def list_members(args, group_id):
     return db.session.scalars(query.order_by(Member.id)).all()
 
 
+def _member_checks(values: dict) -> operations.MemberChecks:
+    """Take the soft-rule confirmations out of the request values."""
+    return operations.MemberChecks(confirm_age=values.pop("confirm_age", False),
+                                   prior_kube_override=values.pop("prior_kube_override", None))
+
+
 @blp.route("/groups/<int:group_id>/members", methods=["POST"])
 @api_access(blp, *EDITORS)
 @blp.arguments(MemberCreateSchema)
@@ -189,9 +195,7 @@ def list_members(args, group_id):
 def add_member(values, group_id):
     """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
     group = _group(group_id)
-    checks = operations.MemberChecks(confirm_age=values.pop("confirm_age"),
-                                     prior_kube_override=values.pop("prior_kube_override", None))
-    member = operations.add_member(group, values, _actor(), checks)
+    member = operations.add_member(group, values, _actor(), _member_checks(values))
     db.session.commit()
     return member
 
@@ -201,9 +205,15 @@ def add_member(values, group_id):
 @blp.arguments(MemberUpdateSchema)
 @blp.response(200, MemberSchema)
 @_errors(400, 404, 409, 422,
-         e409="Duplicate NIK, KK or office, or the member has left or the group is closed")
+         e409="Duplicate NIK, KK or office, the member has left or the group is closed, or prior_kube_grant "
+              "(a new NIK from a Kube that received a grant: send prior_kube_override)",
+         e422="Invalid fields (one message list per field), or needs_confirmation (a new birth date outside "
+              "the age range: send confirm_age)")
 def update_member(values, member_id):
-    """Change a member; a leader of the member's group may change only address, phone and household size."""
-    member = operations.update_member(_member(member_id), values, _actor())
+    """Change a member; a leader of the member's group may change only address, phone and household size.
+
+    A new NIK or birth date goes through the same prior-grant and age rules as a new member.
+    """
+    member = operations.update_member(_member(member_id), values, _actor(), _member_checks(values))
     db.session.commit()
     return member

@@ -136,6 +136,11 @@ class MemberForm(KubeForm):
     extreme_poor = BooleanField(_l("Miskin ekstrem"))
     role = SelectField(_l("Peran dalam kelompok"), choices=ROLE_CHOICES, validate_choice=False, default="anggota")
     joined_on = DateField(_l("Tanggal bergabung"), validators=[_input_required])
+    # Confirmations an officer gives when a soft rule asks for one (a new member, or a changed NIK or birth date).
+    confirm_age = BooleanField(_l("Umur di luar rentang sudah diperiksa dan memang benar"))
+    prior_kube_override = TextAreaField(_l("Alasan pengecualian"), validators=[Optional(), _max(500)],
+                                        description=_l("Wajib bila orang ini pernah menjadi anggota Kube "
+                                                       "yang sudah menerima bantuan."))
     submit = SubmitField(_l("Simpan"))
 
     #: Fields passed to the member operations (the rest are confirmations and buttons).
@@ -144,15 +149,10 @@ class MemberForm(KubeForm):
 
 
 class NewMemberForm(MemberForm):
-    """A new member, with the confirmations an officer gives when a soft rule asks for one."""
+    """A new member: the joining date defaults to today."""
 
     joined_on = DateField(_l("Tanggal bergabung"), validators=[Optional()],
                           description=_l("Kosongkan untuk hari ini."))
-
-    confirm_age = BooleanField(_l("Umur di luar rentang sudah diperiksa dan memang benar"))
-    prior_kube_override = TextAreaField(_l("Alasan pengecualian"), validators=[Optional(), _max(500)],
-                                        description=_l("Wajib bila orang ini pernah menjadi anggota Kube "
-                                                       "yang sudah menerima bantuan."))
 
 
 class MemberContactForm(KubeForm):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from kube.audit.operations import describe_changes, record_audit
-from kube.auth.models import LEADER, OFFICER, User
+from kube.auth.models import ADMIN, LEADER, OFFICER, User
 from kube.core.clock import office_today
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
@@ -240,6 +241,36 @@ def was_in_granted_kube(nik: str, exclude_group_id: int | None = None) -> Group 
     return db.session.scalars(query.limit(1)).first()
 
 
+def _prior_grant_override(group: Group, nik: str, actor: User, checks: MemberChecks) -> str | None:
+    """The officer's reason to keep, when this NIK was in another Kube that received a grant; else None.
+
+    Raises PriorKubeGrant while no reason is given, and PermissionDenied when a non-officer gives one.
+    """
+    previous = was_in_granted_kube(nik, exclude_group_id=group.id)
+    if previous is None:
+        return None
+    override = (checks.prior_kube_override or "").strip() or None
+    if override is None:
+        message = _("Orang ini pernah menjadi anggota Kube %(c)s yang sudah menerima bantuan. "
+                    "Petugas dapat menerimanya hanya dengan alasan tertulis.", c=previous.code)
+        raise PriorKubeGrant(message, fields={"nik": [message]})
+    if actor.role not in (OFFICER, ADMIN):
+        raise PermissionDenied(_("Hanya petugas yang dapat memberi pengecualian ini."))
+    return override
+
+
+def _age_confirmed(birth_date: date, today: date, checks: MemberChecks) -> bool:
+    """Whether the age is outside the configured range (so confirmed); raises NeedsConfirmation until it is."""
+    age = age_on(birth_date, today)
+    low, high = current_app.config["MEMBER_AGE_RANGE"]
+    if low <= age <= high:
+        return False
+    if not checks.confirm_age:
+        raise NeedsConfirmation(_("Umur %(a)d tahun di luar rentang %(low)d-%(high)d tahun. Konfirmasi bila memang benar.",
+                                  a=age, low=low, high=high), fields={"birth_date": [_("Umur perlu dikonfirmasi.")]})
+    return True
+
+
 def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | None = None,
                today: date | None = None) -> Member:
     """Register a member after the identity, duplicate, prior-grant and age rules."""
@@ -259,33 +290,25 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
         raise Conflict(_("Kelompok sudah mencapai jumlah anggota maksimum (%(n)d).",
                          n=current_app.config["GROUP_MAX_MEMBERS"]))
     _check_unique(group, values)
-    override = (checks.prior_kube_override or "").strip() or None
-    previous = was_in_granted_kube(values["nik"], exclude_group_id=group.id)
-    if previous is not None:
-        if override is None:
-            message = _("Orang ini pernah menjadi anggota Kube %(c)s yang sudah menerima bantuan. "
-                        "Petugas dapat menerimanya hanya dengan alasan tertulis.", c=previous.code)
-            raise PriorKubeGrant(message, fields={"nik": [message]})
-        if actor.role not in ("officer", "admin"):
-            raise PermissionDenied(_("Hanya petugas yang dapat memberi pengecualian ini."))
-    else:
-        override = None
-    age = age_on(values["birth_date"], today)
-    low, high = current_app.config["MEMBER_AGE_RANGE"]
-    if not low <= age <= high and not checks.confirm_age:
-        raise NeedsConfirmation(_("Umur %(a)d tahun di luar rentang %(low)d-%(high)d tahun. Konfirmasi bila memang benar.",
-                                  a=age, low=low, high=high), fields={"birth_date": [_("Umur perlu dikonfirmasi.")]})
-    member = Member(group=group, prior_kube_override=override, age_confirmed=not low <= age <= high, **values)
-    member.name = member.name.strip()
-    db.session.add(member)
-    _flush_or_conflict()
+    override = _prior_grant_override(group, values["nik"], actor, checks)
+    age_confirmed = _age_confirmed(values["birth_date"], today, checks)
+    with _saved_or_conflict():
+        member = Member(group=group, prior_kube_override=override, age_confirmed=age_confirmed, **values)
+        member.name = member.name.strip()
+        db.session.add(member)
     summary = f"{member.name} ({member.role})" + (f"; pengecualian: {override}" if override else "")
     record_audit("member.create", "member", member.id, f"{group.code}: {summary}", actor=actor)
     return member
 
 
-def update_member(member: Member, values: dict, actor: User, today: date | None = None) -> Member:
-    """Change a current member's data, re-checking identity and duplicates."""
+def update_member(member: Member, values: dict, actor: User, checks: MemberChecks | None = None,
+                  today: date | None = None) -> Member:
+    """Change a current member's data, re-checking identity and duplicates, and the soft rules on what changed.
+
+    A new NIK is checked against former Kube grants, and a new birth date against the age range,
+    with the same confirmations (`checks`) as when adding a member.
+    """
+    checks = checks or MemberChecks()
     today = today or office_today()
     if member.left_on is not None:
         raise InvalidTransition(_("Data anggota yang sudah keluar tidak dapat diubah."))
@@ -301,11 +324,21 @@ def update_member(member: Member, values: dict, actor: User, today: date | None 
         _identity(merged, today)
     _check_member_values(merged)
     _check_unique(member.group, merged, member=member)
+    soft: dict = {}
+    if merged["nik"] != member.nik:
+        # The stored reason was given for the old NIK; a new one needs its own.
+        soft["prior_kube_override"] = _prior_grant_override(member.group, merged["nik"], actor, checks)
+    if merged["birth_date"] != member.birth_date:
+        soft["age_confirmed"] = _age_confirmed(merged["birth_date"], today, checks)
     before = {key: getattr(member, key) for key in values}
-    for key in values:
-        setattr(member, key, merged[key].strip() if isinstance(merged[key], str) else merged[key])
-    _flush_or_conflict()
+    with _saved_or_conflict():
+        for key in values:
+            setattr(member, key, merged[key].strip() if isinstance(merged[key], str) else merged[key])
+        for key, value in soft.items():
+            setattr(member, key, value)
     summary = describe_changes(before, {key: getattr(member, key) for key in values})
+    if soft.get("prior_kube_override"):
+        summary = f"{summary}; pengecualian: {soft['prior_kube_override']}".lstrip("; ")
     if summary:
         record_audit("member.update", "member", member.id, summary, actor=actor)
     return member
@@ -324,10 +357,17 @@ def member_leaves(member: Member, left_on: date, actor: User, reason: str = "") 
     return member
 
 
-def _flush_or_conflict() -> None:
-    """Flush; a unique index that still catches a duplicate (a concurrent insert) becomes a Conflict."""
+@contextmanager
+def _saved_or_conflict():
+    """Apply the changes made in the block inside a savepoint, and flush them there.
+
+    A unique index that still catches a duplicate (a concurrent insert) then rolls back only the
+    savepoint and becomes a Conflict; the session stays usable. The changes must be made inside
+    the block: `begin_nested()` flushes whatever is already pending before the SAVEPOINT opens.
+    """
     try:
         with db.session.begin_nested():
+            yield
             db.session.flush()
     except IntegrityError as error:
         raise Conflict(_("Data bentrok dengan data yang baru saja disimpan (NIK, KK atau peran ganda).")) from error

@@ -227,6 +227,34 @@ def _member_form_choices(form, regions: RegionCatalogue) -> None:
         form.kelurahan_code.choices = regions.kelurahan_choices()
 
 
+def _take_confirmations(form) -> None:
+    """Label the age confirmation with the configured range, and read the confirmations from this request only.
+
+    The edit form is filled from the member, whose stored reason was given for the NIK of that time;
+    a reason is never carried over to a new NIK without the officer typing it.
+    """
+    low, high = current_app.config["MEMBER_AGE_RANGE"]
+    form.confirm_age.label.text = _("Umur di luar %(low)d-%(high)d tahun sudah diperiksa dan memang benar",
+                                    low=low, high=high)
+    for name in ("confirm_age", "prior_kube_override"):
+        form[name].process(request.form if request.method == "POST" else None)
+
+
+def _member_checks(form) -> operations.MemberChecks:
+    return operations.MemberChecks(confirm_age=form.confirm_age.data,
+                                   prior_kube_override=form.prior_kube_override.data or None)
+
+
+def _asked_confirmations(form, error: DomainError | None = None) -> dict:
+    """Which confirmations the page shows: those already given (so nothing typed is lost) and the one asked for."""
+    if "confirm_age" not in form:
+        return {"ask_age": False, "ask_override": False}
+    return {
+        "ask_age": bool(form.confirm_age.data) or isinstance(error, NeedsConfirmation),
+        "ask_override": bool(form.prior_kube_override.data) or isinstance(error, operations.PriorKubeGrant),
+    }
+
+
 @bp.route("/groups/<int:group_id>/members/new", methods=["GET", "POST"])
 @roles_required(ADMIN, OFFICER)
 def member_new(group_id: int):
@@ -236,50 +264,51 @@ def member_new(group_id: int):
     _member_form_choices(form, RegionCatalogue.load())
     if request.method == "GET":
         form.kelurahan_code.data = group.kelurahan_code
-    low, high = current_app.config["MEMBER_AGE_RANGE"]
-    form.confirm_age.label.text = _("Umur di luar %(low)d-%(high)d tahun sudah diperiksa dan memang benar",
-                                    low=low, high=high)
-    ask_age = bool(form.confirm_age.data)
-    ask_override = bool(form.prior_kube_override.data)
+    _take_confirmations(form)
+    asked = _asked_confirmations(form)
     if form.validate_on_submit():
-        checks = operations.MemberChecks(confirm_age=form.confirm_age.data,
-                                         prior_kube_override=form.prior_kube_override.data or None)
         try:
-            member = operations.add_member(group, _member_values(form), current_user, checks)
+            member = operations.add_member(group, _member_values(form), current_user, _member_checks(form))
         except DomainError as error:
             db.session.rollback()
-            ask_age = ask_age or isinstance(error, NeedsConfirmation)
-            ask_override = ask_override or error.code == operations.PriorKubeGrant.code
+            asked = _asked_confirmations(form, error)
             show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("%(n)s ditambahkan ke %(c)s.", n=member.name, c=group.code), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
-    return render_template("groups/member_form.html", form=form, group=group, member=None,
-                           ask_age=ask_age, ask_override=ask_override)
+    return render_template("groups/member_form.html", form=form, group=group, member=None, **asked)
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
 @roles_required(ADMIN, OFFICER, LEADER)
 def member_edit(member_id: int):
-    """Change a member's data; the group's leader may change only contact details."""
+    """Change a member's data; the group's leader may change only contact details.
+
+    A new NIK or birth date asks for the same confirmations as a new member.
+    """
     member = get_member_or_404(member_id)
     group = member.group
     form_class = MemberContactForm if current_user.role == LEADER else MemberForm
     form = form_class(obj=member)
     _member_form_choices(form, RegionCatalogue.load())
+    checks = operations.MemberChecks()
+    if "confirm_age" in form:
+        _take_confirmations(form)
+        checks = _member_checks(form)
+    asked = _asked_confirmations(form)
     if form.validate_on_submit():
         try:
-            operations.update_member(member, _member_values(form), current_user)
+            operations.update_member(member, _member_values(form), current_user, checks)
         except DomainError as error:
             db.session.rollback()
+            asked = _asked_confirmations(form, error)
             show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Data %(n)s disimpan.", n=member.name), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
-    return render_template("groups/member_form.html", form=form, group=group, member=member,
-                           ask_age=False, ask_override=False)
+    return render_template("groups/member_form.html", form=form, group=group, member=member, **asked)
 
 
 @bp.route("/members/<int:member_id>/leave", methods=["GET", "POST"])
