@@ -9,7 +9,7 @@ from flask import render_template
 from sqlalchemy import event, func, select
 
 from kube.audit.models import AuditEntry
-from kube.core.errors import InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
+from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.groups import reports
 from kube.groups.models import IncomeReport
 from kube.groups.reports import ReportLocked, submit_report, verify_report
@@ -693,3 +693,20 @@ def test_odd_addresses_never_break_the_pages(client, group, officer, login, froz
     assert client.get(f"/groups/{group.id}/reports?page=-3").status_code == 200
     assert client.get(f"/groups/{group.id}/reports/form?period=0000-01").status_code == 404
     assert "belum datang" in client.get(f"/groups/{group.id}/reports/form?period=9999-12").get_data(as_text=True)
+
+
+def test_a_month_stored_meanwhile_is_a_clean_conflict_and_the_session_stays_usable(db, frozen, group, leader,
+                                                                                    monkeypatch):
+    """Should the (group, month) unique index catch a report the lookup missed, only its savepoint is undone."""
+    submit_report(group, JUNE, values(), leader)
+    db.session.commit()
+    monkeypatch.setattr(reports, "get_report", lambda *_args: None)  # as if another request stored it meanwhile
+    group.address = "Kp. Baru RT 01/02"  # earlier work in the same transaction
+
+    with pytest.raises(Conflict) as refused:
+        submit_report(group, JUNE, values(revenue=9_000_000), leader)
+    assert "baru saja dikirim dari tempat lain" in refused.value.message
+    assert [report.revenue for report in db.session.scalars(select(IncomeReport))] == [1_500_000]
+    db.session.commit()  # no rollback needed: the earlier work is kept
+    db.session.expire_all()
+    assert group.address == "Kp. Baru RT 01/02"

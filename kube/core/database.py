@@ -6,7 +6,9 @@ from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 
+from kube.core.errors import Conflict
 from kube.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -64,3 +66,19 @@ def configure_database_engine(app: Flask) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+
+
+@contextmanager
+def saved_or_conflict(message: str):
+    """Apply the changes made in the block inside a savepoint and flush them there; a duplicate becomes a Conflict.
+
+    A unique index that still catches a duplicate (a concurrent insert) then rolls back only the
+    savepoint, and the session stays usable. The changes must be made inside the block:
+    `begin_nested()` flushes whatever is already pending before the SAVEPOINT opens.
+    """
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as error:
+        raise Conflict(message) from error

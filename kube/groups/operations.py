@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
 
 from kube.audit.operations import describe_changes, record_audit
 from kube.auth.models import ADMIN, LEADER, OFFICER, User
 from kube.core.clock import office_today
+from kube.core.database import saved_or_conflict
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
@@ -292,7 +291,7 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
     _check_unique(group, values)
     override = _prior_grant_override(group, values["nik"], actor, checks)
     age_confirmed = _age_confirmed(values["birth_date"], today, checks)
-    with _saved_or_conflict():
+    with saved_or_conflict(_clash_message()):
         member = Member(group=group, prior_kube_override=override, age_confirmed=age_confirmed, **values)
         member.name = member.name.strip()
         db.session.add(member)
@@ -331,7 +330,7 @@ def update_member(member: Member, values: dict, actor: User, checks: MemberCheck
     if merged["birth_date"] != member.birth_date:
         soft["age_confirmed"] = _age_confirmed(merged["birth_date"], today, checks)
     before = {key: getattr(member, key) for key in values}
-    with _saved_or_conflict():
+    with saved_or_conflict(_clash_message()):
         for key in values:
             setattr(member, key, merged[key].strip() if isinstance(merged[key], str) else merged[key])
         for key, value in soft.items():
@@ -357,20 +356,8 @@ def member_leaves(member: Member, left_on: date, actor: User, reason: str = "") 
     return member
 
 
-@contextmanager
-def _saved_or_conflict():
-    """Apply the changes made in the block inside a savepoint, and flush them there.
-
-    A unique index that still catches a duplicate (a concurrent insert) then rolls back only the
-    savepoint and becomes a Conflict; the session stays usable. The changes must be made inside
-    the block: `begin_nested()` flushes whatever is already pending before the SAVEPOINT opens.
-    """
-    try:
-        with db.session.begin_nested():
-            yield
-            db.session.flush()
-    except IntegrityError as error:
-        raise Conflict(_("Data bentrok dengan data yang baru saja disimpan (NIK, KK atau peran ganda).")) from error
+def _clash_message() -> str:
+    return _("Data bentrok dengan data yang baru saja disimpan (NIK, KK atau peran ganda).")
 
 
 # -- leaders ----------------------------------------------------------------------------------

@@ -36,12 +36,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from kube.audit.operations import describe_changes, record_audit
 from kube.auth.models import ADMIN, LEADER, OFFICER, User
 from kube.core.clock import office_timezone
+from kube.core.database import saved_or_conflict
 from kube.core.errors import (
     Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed,
 )
@@ -372,8 +372,9 @@ def submit_report(group: Group, period: date, values: dict, actor: User, *, conf
         report = IncomeReport(group_id=group.id, period=period, confirmed_unusual=bool(unusual),
                               submitted_by_id=actor.id, entered_on_behalf=actor.role != LEADER,
                               submitted_at=now, updated_at=now, **checked)
-        db.session.add(report)
-        _flush_or_conflict()
+        with saved_or_conflict(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman, "
+                                 "lalu periksa angkanya.")):
+            db.session.add(report)
         summary = (f"{label}: omzet {format_rupiah(report.revenue)}, biaya {format_rupiah(report.expenses)}, "
                    f"bersih {format_rupiah(report.net)}, anggota aktif {report.active_members}")
         record_audit("report.create", "income_report", report.id, "; ".join([summary, *notes]), actor=actor)
@@ -391,16 +392,6 @@ def submit_report(group: Group, period: date, values: dict, actor: User, *, conf
         record_audit("report.update", "income_report", existing.id, "; ".join([f"{label}: {changes}", *notes]),
                      actor=actor)
     return existing, False
-
-
-def _flush_or_conflict() -> None:
-    """Flush; should the unique (group, month) constraint still catch a duplicate, say so clearly."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:
-        raise Conflict(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman, "
-                         "lalu periksa angkanya.")) from error
 
 
 def verify_report(group: Group, period: date, actor: User, now: datetime | None = None) -> IncomeReport:
