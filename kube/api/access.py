@@ -1,6 +1,10 @@
-"""API access: bearer-token roles, with the 401/403 answers documented on each route."""
+"""API access: bearer-token roles, the acting user, and the 401/403 and error answers documented on each route."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
+
+from flask_login import current_user
 from flask_smorest import Blueprint
 
 from kube.api.schemas import ApiErrorSchema
@@ -20,3 +24,25 @@ def api_access(blp: Blueprint, *roles: str):
         return guard(view)
 
     return decorator
+
+
+def api_errors(blp: Blueprint, descriptions: Mapping[int, str], *statuses: int, **overrides: str):
+    """Document the error answers a route can give, in the API error format (`e409="..."` overrides a description)."""
+
+    def decorator(view):
+        for status in statuses:
+            description = overrides.get(f"e{status}", descriptions[status])
+            view = blp.alt_response(status, schema=ApiErrorSchema, description=description)(view)
+        return view
+
+    return decorator
+
+
+def error_documenter(blp: Blueprint, descriptions: Mapping[int, str]):
+    """`api_errors` bound to one blueprint and its table of descriptions: `@errors(404, 409, e409="...")`."""
+    return partial(api_errors, blp, descriptions)
+
+
+def current_actor():
+    """The user behind the request's token, as the operations expect it (not Flask-Login's proxy)."""
+    return current_user._get_current_object()

@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 
 from flask import abort
-from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import func, select
 
-from kube.api.access import api_access
+from kube.api.access import api_access, current_actor, error_documenter
 from kube.api.group_schemas import (
     MAX_ID,
     GroupCreateSchema,
@@ -22,7 +21,6 @@ from kube.api.group_schemas import (
     MemberUpdateSchema,
     TransitionSchema,
 )
-from kube.api.schemas import ApiErrorSchema
 from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
 from kube.extensions import db
 from kube.groups import operations
@@ -50,20 +48,8 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def _errors(*statuses: int, **descriptions: str):
-    """Document the error answers a route can give, in the API error format (`e409="..."` overrides)."""
+_errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
-    def decorator(view):
-        for status in statuses:
-            description = descriptions.get(f"e{status}", _ERROR_DESCRIPTIONS[status])
-            view = blp.alt_response(status, schema=ApiErrorSchema, description=description)(view)
-        return view
-
-    return decorator
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _group(group_id: int) -> Group:
@@ -124,7 +110,7 @@ def list_groups(args):
 @_errors(400, 422)
 def create_group(values):
     """Register a group (status `proposed`, generated code)."""
-    group = operations.create_group(values, _actor())
+    group = operations.create_group(values, current_actor())
     db.session.commit()
     return _counted(group)
 
@@ -145,7 +131,7 @@ def get_group(group_id):
 @_errors(400, 404, 422)
 def update_group(values, group_id):
     """Change a group's details; a leader may change only their own group, and not its officer."""
-    group = operations.update_group(_group(group_id), values, _actor())
+    group = operations.update_group(_group(group_id), values, current_actor())
     db.session.commit()
     return _counted(group)
 
@@ -157,7 +143,7 @@ def update_group(values, group_id):
 @_errors(400, 404, 409, 422, e409="invalid_transition: the state machine or the activation rules refuse it")
 def transition_group(values, group_id):
     """Move a group to another status (proposed -> active/rejected, active -> graduated/dissolved)."""
-    group = operations.transition_group(_group(group_id), values["to"], _actor(), values["note"])
+    group = operations.transition_group(_group(group_id), values["to"], current_actor(), values["note"])
     db.session.commit()
     return _counted(group)
 
@@ -195,7 +181,7 @@ def _member_checks(values: dict) -> operations.MemberChecks:
 def add_member(values, group_id):
     """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
     group = _group(group_id)
-    member = operations.add_member(group, values, _actor(), _member_checks(values))
+    member = operations.add_member(group, values, current_actor(), _member_checks(values))
     db.session.commit()
     return member
 
@@ -214,6 +200,6 @@ def update_member(values, member_id):
 
     A new NIK or birth date goes through the same prior-grant and age rules as a new member.
     """
-    member = operations.update_member(_member(member_id), values, _actor(), _member_checks(values))
+    member = operations.update_member(_member(member_id), values, current_actor(), _member_checks(values))
     db.session.commit()
     return member

@@ -16,7 +16,7 @@ from marshmallow import RAISE
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kube.api.access import api_access
+from kube.api.access import api_access, current_actor, error_documenter
 from kube.api.group_schemas import MAX_ID
 from kube.api.groups import PAGINATION_HEADER
 from kube.api.idempotency import idempotent
@@ -58,20 +58,8 @@ _ERROR_DESCRIPTIONS = {
 _INVALID_FIELDS = "validation_error: invalid fields, one message list per field (lines.0.unit_value for a line)"
 
 
-def _errors(*statuses: int, **descriptions: str):
-    """Document the error answers a route can give, in the API error format (`e409="..."` overrides)."""
+_errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
-    def decorator(view):
-        for status in statuses:
-            description = descriptions.get(f"e{status}", _ERROR_DESCRIPTIONS[status])
-            view = blp.alt_response(status, schema=ApiErrorSchema, description=description)(view)
-        return view
-
-    return decorator
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _page(args: dict, total: int) -> dict:
@@ -158,7 +146,7 @@ def list_budgets(args):
 def create_budget(values):
     """Open a program's budget (pagu) for a fiscal year; its appropriation is posted to the ledger."""
     budget = operations.create_budget(values["program"], values["year"], values["amount"], values["source"],
-                                      _actor(), note=values["note"])
+                                      current_actor(), note=values["note"])
     return _budget_rows([budget])[0]
 
 
@@ -201,7 +189,7 @@ def create_grant(values):
     """Record a draft grant to a group (KUBE) or one of its members (UEP), with equipment and/or cash lines."""
     group = _named(Group, values["group_id"], "group_id", _("Kelompok tidak ditemukan."))
     member = _named(Member, values["member_id"], "member_id", _("Anggota tidak ditemukan."))
-    return operations.create_grant(values["program"], values["year"], group, values["lines"], _actor(),
+    return operations.create_grant(values["program"], values["year"], group, values["lines"], current_actor(),
                                    member=member, note=values["note"])
 
 
@@ -221,7 +209,7 @@ def get_grant(grant_id):
 @_errors(404, 409)
 def submit_grant(grant_id):
     """Send a draft grant for approval by another officer."""
-    return operations.submit_grant(_grant(grant_id, for_change=True), _actor())
+    return operations.submit_grant(_grant(grant_id, for_change=True), current_actor())
 
 
 @blp.route("/grants/<int:grant_id>/approve", methods=["POST"])
@@ -234,7 +222,7 @@ def submit_grant(grant_id):
               "not submitted, or the group is not active")
 def approve_grant(grant_id):
     """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
-    return operations.approve_grant(_grant(grant_id, for_change=True), _actor())
+    return operations.approve_grant(_grant(grant_id, for_change=True), current_actor())
 
 
 @blp.route("/grants/<int:grant_id>/handover", methods=["POST"])
@@ -248,7 +236,7 @@ def handover_grant(values, grant_id):
     grant = _grant(grant_id, for_change=True)
     receiver = _named(Member, values["received_by_member_id"], "received_by_member_id",
                       _("Anggota tidak ditemukan."))
-    return operations.handover_grant(grant, values["date"], receiver, _actor())
+    return operations.handover_grant(grant, values["date"], receiver, current_actor())
 
 
 @blp.route("/grants/<int:grant_id>/cancel", methods=["POST"])
@@ -259,7 +247,7 @@ def handover_grant(values, grant_id):
 @_errors(400, 404, 409, e409="invalid_transition: already handed over or cancelled")
 def cancel_grant(values, grant_id):
     """Cancel a grant that has not been handed over; an approved one releases its commitment."""
-    return operations.cancel_grant(_grant(grant_id, for_change=True), values["reason"], _actor())
+    return operations.cancel_grant(_grant(grant_id, for_change=True), values["reason"], current_actor())
 
 
 # -- ledger reports ---------------------------------------------------------------------------
@@ -324,4 +312,4 @@ def create_asset_check(values, group_id):
     asset = _named(Asset, values["asset_id"], "asset_id", message)
     if asset.group_id != group.id:
         raise ValidationFailed(message, fields={"asset_id": [message]})
-    return operations.record_asset_check(asset, values["checked_on"], values["condition"], values["note"], _actor())
+    return operations.record_asset_check(asset, values["checked_on"], values["condition"], values["note"], current_actor())

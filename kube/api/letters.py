@@ -8,27 +8,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from kube.api.access import api_access
+from kube.api.ledger_schemas import GrantLineSchema
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.models import ROLES
 from kube.auth.permissions import public
 from kube.core.errors import NotFound
 from kube.ledger import letters
 from kube.ledger.letter_views import pdf_response, visible_grant
-from kube.ledger.models import LINE_KINDS, PROGRAMS
+from kube.ledger.models import PROGRAMS
 
 blp = Blueprint("api_letters", __name__, url_prefix="/api/v1", description="Grant letters and verification")
-
-
-class LetterItemSchema(Schema):
-    """One line of the letter's item table."""
-
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
-    item = fields.String(required=True)
-    specification = fields.String(required=True)
-    quantity = fields.Integer(required=True)
-    unit = fields.String(required=True)
-    unit_value = fields.Integer(required=True, metadata={"description": "Whole Rupiah"})
-    total = fields.Integer(required=True, metadata={"description": "Whole Rupiah"})
 
 
 class LetterOfficeSchema(Schema):
@@ -65,7 +54,7 @@ class LetterVerificationSchema(Schema):
     budget_year = fields.Integer(required=True)
     office = fields.Nested(LetterOfficeSchema, required=True)
     group = fields.Nested(LetterGroupSchema, required=True)
-    items = fields.List(fields.Nested(LetterItemSchema), required=True)
+    items = fields.List(fields.Nested(GrantLineSchema), required=True)
     total = fields.Integer(required=True, metadata={"description": "Whole Rupiah"})
     total_in_words = fields.String(required=True, metadata={"example": "tujuh belas juta lima ratus ribu rupiah"})
     sha256 = fields.String(required=True, metadata={"description": "Hex SHA-256 of the issued PDF"})

@@ -7,14 +7,12 @@ from datetime import date, datetime, timezone
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import func, select
 
-from kube.api.access import api_access
+from kube.api.access import api_access, current_actor, error_documenter
 from kube.api.group_schemas import MAX_ID, InputSchema
-from kube.api.schemas import ApiErrorSchema
 from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
 from kube.core.errors import ValidationFailed
 from kube.core.periods import format_period, parse_period
@@ -49,15 +47,7 @@ def _period_parameter() -> dict:
             "schema": {"type": "string", "pattern": PERIOD_PATTERN, "example": "2025-06"}}
 
 
-def _errors(*statuses: int):
-    """Document the error answers a route can give, in the API error format."""
-
-    def decorator(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=ApiErrorSchema, description=_ERROR_DESCRIPTIONS[status])(view)
-        return view
-
-    return decorator
+_errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
 
 # -- schemas ----------------------------------------------------------------------------------
@@ -167,7 +157,7 @@ def put_report(values, group_id, period):
     month = _period(period)
     report, created = reports.submit_report(
         group, month, {name: values.get(name) for name in reports.REPORT_FIELDS},
-        current_user._get_current_object(), confirmed=values["confirmed"], reason=values.get("reason"),
+        current_actor(), confirmed=values["confirmed"], reason=values.get("reason"),
     )
     db.session.commit()
     return report, 201 if created else 200
@@ -201,6 +191,6 @@ def list_reports(args, group_id):
 def verify_report(group_id, period):
     """Verify a group's report for a month (officers and admins)."""
     group = _group(group_id)
-    report = reports.verify_report(group, _period(period), current_user._get_current_object())
+    report = reports.verify_report(group, _period(period), current_actor())
     db.session.commit()
     return report
