@@ -103,6 +103,11 @@ def _choice(value: str | None, allowed) -> str:
     return value if value in allowed else ""
 
 
+def kelurahan_codes_of(kecamatan_code: str):
+    """The codes of a kecamatan's kelurahan, as a subquery for `IN`."""
+    return select(Region.code).where(Region.parent_code == kecamatan_code, Region.level == "kelurahan")
+
+
 @dataclass
 class GroupFilters:
     """What the group list is narrowed and ordered by, parsed from query arguments (unknown values ignored)."""
@@ -178,9 +183,7 @@ def group_conditions(filters: GroupFilters) -> list:
             exists().where(member.group_id == Group.id, member.left_on.is_(None), member_match),
         ))
     if filters.kecamatan:
-        conditions.append(Group.kelurahan_code.in_(
-            select(Region.code).where(Region.parent_code == filters.kecamatan, Region.level == "kelurahan")
-        ))
+        conditions.append(Group.kelurahan_code.in_(kelurahan_codes_of(filters.kecamatan)))
     if filters.kelurahan:
         conditions.append(Group.kelurahan_code == filters.kelurahan)
     if filters.status:
@@ -282,9 +285,7 @@ def member_search_query(filters: MemberFilters) -> Select:
         by_nik = nik_condition(Member.nik, filters.q)
         query = query.where(or_(match, by_nik) if by_nik is not None else match)
     if filters.kecamatan:
-        query = query.where(Member.kelurahan_code.in_(
-            select(Region.code).where(Region.parent_code == filters.kecamatan, Region.level == "kelurahan")
-        ))
+        query = query.where(Member.kelurahan_code.in_(kelurahan_codes_of(filters.kecamatan)))
     if filters.membership == "current":
         query = query.where(Member.left_on.is_(None))
     elif filters.membership == "former":
