@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from kube.core.identity import mask_nik
 from kube.groups import operations
 from kube.groups.models import Group, Member
 from tests.factories import api_token, make_group, make_user, member_values, valid_kk
+from tests.statements import recorded_statements
 
 GROUP_FIELDS = {"id", "code", "name", "business_type", "kelurahan_code", "kecamatan_code", "address",
                 "formed_on", "officer_id", "status", "member_count"}
@@ -57,20 +56,6 @@ def headers(client, users):
         return cache[user.id]
 
     return _headers
-
-
-@contextmanager
-def count_queries(db):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -203,7 +188,7 @@ def test_list_pages_use_a_fixed_number_of_queries(client, db, officer, headers):
 
     def measure():
         db.session.expunge_all()
-        with count_queries(db) as statements:
+        with recorded_statements(db.engine) as statements:
             response = client.get("/api/v1/groups", headers=auth)
         assert response.status_code == 200
         return len(statements), response.get_json()
@@ -225,7 +210,7 @@ def test_member_list_uses_a_fixed_number_of_queries(client, db, officer, headers
     counts = []
     for url in (f"/api/v1/groups/{small.id}/members", f"/api/v1/groups/{large.id}/members"):
         db.session.expunge_all()
-        with count_queries(db) as statements:
+        with recorded_statements(db.engine) as statements:
             assert client.get(url, headers=auth).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from kube.auth.operations import issue_token
 from kube.ledger.models import Asset, AssetCheck, Budget, Grant, IdempotencyRecord, JournalEntry
 from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
+from tests.statements import recorded_statements
 
 BUDGET_FIELDS = {"id", "program", "year", "amount", "source", "committed", "disbursed", "remaining"}
 GRANT_FIELDS = {"id", "program", "year", "group_id", "member_id", "lines", "total", "status", "recorded_by",
@@ -69,20 +69,6 @@ def error_of(response) -> dict:
 
 def count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-@contextmanager
-def count_queries(db):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 # -- budgets ----------------------------------------------------------------------------------
@@ -386,7 +372,7 @@ def test_grant_list_and_budget_list_take_a_fixed_number_of_queries(client, db, s
     client.get("/api/v1/grants", headers=headers)  # warm up: the token and the user
 
     def queries(path: str) -> int:
-        with count_queries(db) as statements:
+        with recorded_statements(db.engine) as statements:
             assert client.get(path, headers=headers).status_code == 200
         return len(statements)
 

@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 from flask import g
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from kube.auth.models import User
 from kube.core.identity import mask_nik
 from kube.groups import operations
 from kube.groups.models import Group, GroupStatusChange, Member
 from tests.factories import make_group, make_user, member_values, valid_kk, valid_nik
+from tests.statements import page_statement_count
 
 MANAGER_POSTS = ("groups.new", "groups.edit", "groups.transition", "groups.leader_new", "groups.member_new",
                  "groups.member_edit", "groups.member_leave")
@@ -44,27 +45,6 @@ def form_values(values: dict) -> dict:
 def spaced(number: str) -> str:
     """A NIK as printed on a card, with separators: 3673.0415.0685.0001."""
     return ".".join(number[i:i + 4] for i in range(0, 16, 4))
-
-
-def count_statements(app, db, client, url: str) -> int:
-    """How many SQL statements a GET of `url` sends.
-
-    The request runs in its own app context, so it gets a fresh session as in production
-    instead of finding objects already loaded by the test in the shared one.
-    """
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = client.get(url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 @pytest.fixture
@@ -191,8 +171,8 @@ def test_list_and_detail_use_a_fixed_number_of_queries(app, client, db, users, l
     db.session.commit()
     login(users["admin"])
     urls = {"list": "/groups?sort=-members", "search": "/members?q=warga"}
-    before = {name: count_statements(app, db, client, url) for name, url in urls.items()}
-    detail_small = count_statements(app, db, client, f"/groups/{small.id}")
+    before = {name: page_statement_count(app, db, client, url) for name, url in urls.items()}
+    detail_small = page_statement_count(app, db, client, f"/groups/{small.id}")
 
     for index in range(45):
         make_group(second_officer if index % 2 else officer, members=3,
@@ -206,8 +186,8 @@ def test_list_and_detail_use_a_fixed_number_of_queries(app, client, db, users, l
     big_url = f"/groups/{big.id}"
 
     assert len(listed_codes(client.get(urls["list"]))) == 52
-    assert {name: count_statements(app, db, client, url) for name, url in urls.items()} == before
-    assert count_statements(app, db, client, big_url) == detail_small
+    assert {name: page_statement_count(app, db, client, url) for name, url in urls.items()} == before
+    assert page_statement_count(app, db, client, big_url) == detail_small
     assert len(few) == 5
 
 

@@ -7,13 +7,14 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from kube.audit.models import AuditEntry
 from kube.core.identity import mask_nik
 from kube.groups import exporter, importer
 from kube.groups.models import Member
 from tests.factories import make_group, valid_kk, valid_nik
+from tests.statements import statement_count
 
 HEADER = ["NIK", "No KK", "Nama", "Jenis Kelamin", "Tanggal Lahir", "Alamat", "Kelurahan", "Desil",
           "Kode Kelompok", "Peran", "Telepon", "Jumlah Anggota Keluarga", "Miskin Ekstrem"]
@@ -437,31 +438,17 @@ def test_unknown_export_format_is_not_found(client, login, users):
     assert client.get("/members/export.json").status_code == 404
 
 
-def count_queries(db, call) -> int:
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/groups/export.csv", "/members/export.xlsx"])
 def test_export_query_count_does_not_grow_with_the_number_of_groups(client, login, db, users, url):
     officer = users["officer"]
     login(officer)
     make_group(officer, members=2)
     db.session.commit()
-    few = count_queries(db, lambda: client.get(url).data)
+    few = statement_count(db.engine, lambda: client.get(url).data)
     for _ in range(4):
         make_group(officer, members=3)
     db.session.commit()
-    many = count_queries(db, lambda: client.get(url).data)
+    many = statement_count(db.engine, lambda: client.get(url).data)
     assert few == many
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from flask import render_template
 from flask_login import login_user
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from kube.core import clock
 from kube.ledger import operations
@@ -21,6 +21,7 @@ from kube.ledger.models import (
 )
 from kube.ledger.queries import group_ledger_context
 from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
+from tests.statements import page_statement_count, recorded_statements
 
 THIS_YEAR = office_today().year
 
@@ -35,23 +36,6 @@ def text(response) -> str:
 
 def rp(amount: int) -> str:
     return f"Rp{amount:,}".replace(",", ".")
-
-
-def count_statements(app, db, client, url: str) -> int:
-    """How many SQL statements a GET of `url` sends, in a fresh app context (a fresh session, as in production)."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = client.get(url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(statements)
 
 
 def grant_form(group, program: str = "KUBE", year: int = THIS_YEAR, rows=(), **extra) -> dict:
@@ -613,9 +597,9 @@ def test_list_pages_use_a_fixed_number_of_queries(app, db, people):
             "/ledger/trial-balance", f"/groups/{first_group}/capital", f"/groups/{first_group}/equipment",
             f"/grants/{db.session.scalar(select(func.max(Grant.id)))}"]
     client = clients["viewer"]
-    before = [count_statements(app, db, client, url) for url in urls]
+    before = [page_statement_count(app, db, client, url) for url in urls]
     _many_grants(db, accounts["a"], accounts["b"], 30)
-    assert [count_statements(app, db, client, url) for url in urls] == before
+    assert [page_statement_count(app, db, client, url) for url in urls] == before
     listed = text(client.get("/grants"))
     assert listed.count('href="/grants/') == app.config["PER_PAGE"]
     assert "Halaman 1 dari 2" in listed
@@ -649,19 +633,11 @@ def _render_group_ledger(app, db, group_id: int, user_id: int) -> tuple[str, int
     from kube.auth.models import User
     from kube.groups.models import Group
 
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     with app.app_context(), app.test_request_context():
         login_user(db.session.get(User, user_id))
         group = db.session.get(Group, group_id)
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(db.engine) as statements:
             html = render_template("ledger/_group_ledger.html", **group_ledger_context(group))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
     return html, len(statements)
 
 

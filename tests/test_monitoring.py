@@ -4,7 +4,6 @@ from __future__ import annotations
 import itertools
 import re
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
@@ -23,6 +22,7 @@ from kube.monitoring.trends import (
     BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, GroupSeries, Report, month_index,
 )
 from tests.factories import make_budget, make_grant, make_group, make_user
+from tests.statements import recorded_statements
 
 #: The day the tests stand on: June 2026 is the last complete month, and its report was due on 10 July.
 TODAY = date(2026, 7, 20)
@@ -83,21 +83,6 @@ def bare_group(officer_id: int | None, name: str, status: str = "active", kelura
     db.session.add(group)
     db.session.flush()
     return group
-
-
-@contextmanager
-def count_statements(db):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 # -- the prepared dataset -----------------------------------------------------------------------
@@ -273,7 +258,7 @@ def test_flags_take_a_fixed_number_of_queries(app, db, users):
 
     def measure() -> tuple[int, int]:
         db.session.expunge_all()
-        with count_statements(db) as statements:
+        with recorded_statements(db.engine, transaction_control=False) as statements:
             result = operations.compute_flags(AS_OF, TODAY)
         return len(statements), len(result.flags)
 
@@ -378,7 +363,7 @@ def test_flags_page_and_api_take_the_same_number_of_queries_for_more_groups(app,
 
     def measure(url: str, **kwargs) -> int:
         db.session.expunge_all()
-        with count_statements(db) as statements:
+        with recorded_statements(db.engine, transaction_control=False) as statements:
             assert client.get(url, **kwargs).status_code == 200
         return len(statements)
 
@@ -658,7 +643,7 @@ def test_group_panel_query_count_does_not_grow_with_history(app, db, users, data
         group, officer = db.session.get(Group, group_id), db.session.get(User, officer_id)
         with app.test_request_context("/"):
             login_user(officer)
-            with count_statements(db) as statements:
+            with recorded_statements(db.engine, transaction_control=False) as statements:
                 group_monitoring_context(group)
         return len(statements)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import render_template
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from kube.audit.models import AuditEntry
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
@@ -14,6 +14,7 @@ from kube.groups import reports
 from kube.groups.models import IncomeReport
 from kube.groups.reports import ReportLocked, submit_report, verify_report
 from tests.factories import make_group, make_user
+from tests.statements import page_statement_count
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 JUNE = date(2025, 6, 1)
@@ -639,23 +640,6 @@ def test_discipline_before_the_due_day_leaves_last_month_out_of_the_rates(client
     assert summary.total.expected == 11 + 2 + 11  # B: May and June only
 
 
-def count_statements(app, db, client, url: str) -> int:
-    """How many SQL statements a GET of `url` sends, in a fresh app context as in production."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = client.get(url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, url
-    return len(statements)
-
-
 def _groups_with_reports(db, officer, count: int) -> None:
     for index in range(count):
         group = make_group(officer, members=1, status="proposed", name=f"Kube {index:03d}",
@@ -670,19 +654,19 @@ def _groups_with_reports(db, officer, count: int) -> None:
 def test_discipline_page_needs_a_fixed_number_of_queries(app, client, db, officer, login, frozen):
     login(officer)
     _groups_with_reports(db, officer, 10)
-    small = count_statements(app, db, client, "/reports/discipline")
+    small = page_statement_count(app, db, client, "/reports/discipline")
     _groups_with_reports(db, officer, 30)
     assert db.session.scalar(select(func.count(IncomeReport.id))) == 120
-    assert count_statements(app, db, client, "/reports/discipline") == small
-    assert count_statements(app, db, client, "/reports/discipline?page=2") == small
+    assert page_statement_count(app, db, client, "/reports/discipline") == small
+    assert page_statement_count(app, db, client, "/reports/discipline?page=2") == small
 
 
 def test_group_report_pages_need_a_fixed_number_of_queries(app, client, db, group, officer, login, frozen):
     login(officer)
     add_history(db, group, officer, [100_000] * 3)
-    few = count_statements(app, db, client, f"/groups/{group.id}/reports")
+    few = page_statement_count(app, db, client, f"/groups/{group.id}/reports")
     add_history(db, group, officer, [100_000] * 20, last=date(2025, 2, 1))
-    assert count_statements(app, db, client, f"/groups/{group.id}/reports") == few
+    assert page_statement_count(app, db, client, f"/groups/{group.id}/reports") == few
 
 
 def test_odd_addresses_never_break_the_pages(client, group, officer, login, frozen):
