@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from kube.audit import bp as audit_bp
     from kube.main import bp as main_bp
     from kube.api import api_blueprints
+    from kube.api.docs import docs_bp
     from kube.auth import views as _auth_views  # noqa: F401  (views attach routes to bp)
     from kube.audit import views as _audit_views  # noqa: F401
     from kube.main import views as _main_views  # noqa: F401
@@ -95,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from kube.monitoring import bp as monitoring_bp
     from kube.monitoring import views as _monitoring_views  # noqa: F401
 
-    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, ledger_bp, monitoring_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, ledger_bp, monitoring_bp, docs_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

@@ -14,6 +14,8 @@ PUBLIC = "public"
 ACCESS = {
     "static": PUBLIC,
     "api-docs.openapi_json": PUBLIC,
+    "api_docs_ui.page": PUBLIC,
+    "api_docs_ui.asset": PUBLIC,
     "auth.login": PUBLIC,
     "auth.choose_language": PUBLIC,
     "api_auth.create_token": PUBLIC,
