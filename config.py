@@ -6,6 +6,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from kube.core.clock import OFFICE_TIMEZONE_NAME
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("KUBE_INSTANCE_PATH", BASE_DIR / "instance"))
 
@@ -77,7 +79,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
 
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_DEFAULT_TIMEZONE = OFFICE_TIMEZONE_NAME
     LANGUAGES = ("id", "en")
 
     #: Business types offered for groups (code, Indonesian label); extend with care, codes are stored.

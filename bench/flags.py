@@ -53,7 +53,8 @@ def seed_reports(url: str, groups: int, members: int | None = None, months: int 
     from kube.auth.models import User
     from kube.core.periods import from_month_index, month_index
     from kube.extensions import db
-    from kube.groups.models import Group, IncomeReport
+    from kube.groups.models import Group
+    from kube.reports.models import IncomeReport
     from kube.ledger.models import Budget, Grant
 
     if months < 6:
@@ -160,8 +161,10 @@ def main(argv=None) -> None:
     from sqlalchemy import func, select
 
     from kube.extensions import db
-    from kube.groups.models import Group, IncomeReport
-    from kube.monitoring import operations, trends
+    from kube.groups.models import Group
+    from kube.reports.models import IncomeReport
+    from kube.core.periods import format_month_index
+    from kube.monitoring import operations
 
     app = make_app(url)
     with app.app_context():
@@ -173,7 +176,7 @@ def main(argv=None) -> None:
     today = date.today()
 
     with app.app_context():
-        as_of = operations.last_complete_month(today)
+        as_of = operations.default_as_of(today)
         rows = bare_flag_queries(as_of)
         result = operations.compute_flags(as_of, today)
         counts = result.counts_by_kind()
@@ -183,7 +186,7 @@ def main(argv=None) -> None:
     get, headers = officer.get, officer.api_headers
 
     print(f"Kube flags bench: {groups:,} active groups, {reports:,} reports, {engine.dialect.name} ({url})")
-    print(f"as-of month {trends.period_text(as_of)}: "
+    print(f"as-of month {format_month_index(as_of)}: "
           f"{rows:,} rows fetched; {len(result.flags):,} flags ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
     print(f"machine: {platform.processor() or platform.machine()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}; median of {args.repeat} runs "

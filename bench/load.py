@@ -380,7 +380,8 @@ def seed_load(database_url: str, *, leaders: int, grants: int, fits: int, letter
     from kube.auth import operations as accounts
     from kube.extensions import db
     from kube.groups.models import Group
-    from kube.groups.reports import last_complete_month, office_today
+    from kube.core.clock import office_today
+    from kube.core.periods import last_complete_month
     from kube.ledger import operations as ledger
     from kube.ledger.demo import TENTS_AND_CHAIRS
 
@@ -591,7 +592,7 @@ def check_reports(seeded: Seeded, outcomes: list[Outcome]) -> list[Check]:
     from sqlalchemy import select
 
     from kube.extensions import db
-    from kube.groups.models import IncomeReport
+    from kube.reports.models import IncomeReport
 
     reports = [o for o in outcomes if o.scenario == "reports"]
     answered = [o for o in reports if o.status is not None]
@@ -842,7 +843,8 @@ def measure_throughput(database_url: str, *, workers: int = 4, clients: int = 16
 
     from kube.auth import operations as accounts
     from kube.extensions import db
-    from kube.groups.reports import last_complete_month, office_today
+    from kube.core.clock import office_today
+    from kube.core.periods import last_complete_month
 
     tag = run_tag()
     app = seed_app(database_url)

@@ -168,7 +168,7 @@ def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> li
     from sqlalchemy import func, select
 
     from kube.extensions import db
-    from kube.groups.models import IncomeReport
+    from kube.reports.models import IncomeReport
     from kube.ledger.models import Grant
 
     with app.app_context():
@@ -199,11 +199,12 @@ def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> li
 
 def flag_rows(app, counter: QueryCounter, repeat: int, log) -> list[Row]:
     """compute_flags for the last complete month against the bare queries it sends, a fresh session each run."""
+    from kube.core.clock import office_today
     from kube.monitoring import operations
 
     with app.app_context():
-        today = operations.office_today()
-        as_of = operations.last_complete_month(today)
+        today = office_today()
+        as_of = operations.default_as_of(today)
 
     bare = timed(in_fresh_session(app, lambda: bare_flag_queries(as_of)), repeat, counter=counter)
     baseline = timing_row(BARE_FLAG_QUERIES, bare)
@@ -319,7 +320,8 @@ def main(argv=None) -> int:
     from sqlalchemy import func, select
 
     from kube.extensions import db
-    from kube.groups.models import Group, IncomeReport
+    from kube.groups.models import Group
+    from kube.reports.models import IncomeReport
 
     app = make_app(args.database_url)
     with app.app_context():

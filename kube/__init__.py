@@ -1,11 +1,14 @@
 """Kube: registry, microcapital ledger and income monitoring for Dinas Sosial Kota Serang."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from config import Config
+if TYPE_CHECKING:
+    from config import Config
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -24,8 +27,11 @@ class BoundedIntegerConverter(IntegerConverter):
             raise NotFound() from None
 
 
-def create_app(config_class: type[Config] = Config, **overrides) -> Flask:
-    """Build the Flask application with its extensions, blueprints and commands."""
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the Flask application with its extensions, blueprints and commands (settings from `config.Config`)."""
+    if config_class is None:
+        # Imported here: config.py reads the office's time zone from kube.core.clock.
+        from config import Config as config_class
     app = Flask(
         __name__,
         instance_relative_config=False,
@@ -76,27 +82,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register the HTML blueprints and the JSON API blueprints."""
+    """Register each feature's HTML blueprint (its views attach the routes) and the JSON API blueprints."""
     from kube.extensions import api, csrf
-    from kube.auth import bp as auth_bp
-    from kube.audit import bp as audit_bp
-    from kube.main import bp as main_bp
     from kube.api import api_blueprints
     from kube.api.docs import docs_bp
-    from kube.auth import views as _auth_views  # noqa: F401  (views attach routes to bp)
-    from kube.audit import views as _audit_views  # noqa: F401
-    from kube.main import views as _main_views  # noqa: F401
+    from kube.audit import bp as audit_bp
+    from kube.audit import views as _audit_views  # noqa: F401  (views attach routes to bp)
+    from kube.auth import bp as auth_bp
+    from kube.auth import views as _auth_views  # noqa: F401
     from kube.groups import bp as groups_bp
     from kube.groups import transfer_views as _transfer_views  # noqa: F401
     from kube.groups import views as _group_views  # noqa: F401
-    from kube.groups import report_views as _report_views  # noqa: F401
     from kube.ledger import bp as ledger_bp
     from kube.ledger import letter_views as _letter_views  # noqa: F401
     from kube.ledger import views as _ledger_views  # noqa: F401
+    from kube.main import bp as main_bp
+    from kube.main import views as _main_views  # noqa: F401
     from kube.monitoring import bp as monitoring_bp
     from kube.monitoring import views as _monitoring_views  # noqa: F401
+    from kube.reports import bp as reports_bp
+    from kube.reports import views as _reports_views  # noqa: F401
 
-    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, ledger_bp, monitoring_bp, docs_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, reports_bp, ledger_bp, monitoring_bp, docs_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

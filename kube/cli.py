@@ -8,8 +8,10 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from kube.auth.models import ROLES, User
+from kube.auth.models import User
+from kube.auth.roles import ROLES
 from kube.core.errors import DomainError
+from kube.core.transaction import committed
 from kube.extensions import db
 
 user_cli = AppGroup("user", help="Manage user accounts.")
@@ -38,12 +40,11 @@ def create_user_command(username, role, full_name, nip, group_code):
         raise click.UsageError("a leader needs --group GROUP_CODE")
     password = _read_password()
     try:
-        extra = leader_link_for_code(group_code, role) if group_code else {}
-        user = operations.create_user(username, full_name or username, role, password, nip=nip, **extra)
+        with committed():
+            extra = leader_link_for_code(group_code, role) if group_code else {}
+            user = operations.create_user(username, full_name or username, role, password, nip=nip, **extra)
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Created {user.username} ({user.role}).")
 
 
@@ -64,8 +65,8 @@ def demo_command(if_empty):
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Database already has data; demo data not loaded.")
     else:
-        load_demo()
-        db.session.commit()
+        with committed():
+            load_demo()
         click.echo("Demo data loaded.")
     logins = demo_logins()
     if logins:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from kube.auth import operations
-from kube.auth.models import ADMIN, OFFICER, VIEWER
+from kube.auth.roles import ADMIN, OFFICER, VIEWER
 from kube.core.clock import office_today
 
 #: Shown on the terminal by `flask demo`; only ever used for demo databases.

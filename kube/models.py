@@ -1,7 +1,8 @@
 """Imports every model module so metadata (and Alembic) sees all tables."""
 from kube.audit.models import AuditEntry  # noqa: F401
 from kube.auth.models import ApiToken, User  # noqa: F401
-from kube.groups.models import Group, GroupStatusChange, IncomeReport, Member, Region  # noqa: F401
+from kube.groups.models import Group, GroupStatusChange, Member, Region  # noqa: F401
+from kube.reports.models import IncomeReport  # noqa: F401
 from kube.monitoring.models import FollowUp  # noqa: F401
 from kube.ledger.models import (  # noqa: F401
     Account, Asset, AssetCheck, Budget, Grant, GrantLine, IdempotencyRecord, JournalEntry, JournalLine, Letter,

@@ -1,53 +1,37 @@
-"""The main menu: each item shows only to the roles that may open it."""
+"""The main menu and the globals every template reads: each menu item shows only to those who may open it."""
 from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kube.auth.models import ADMIN, LEADER, OFFICER, VIEWER
+from kube.auth import roles
+from kube.auth.labels import role_label
+from kube.core.formatting import current_language
 
-#: (endpoint, label, roles); endpoints of features not installed are skipped.
+#: (endpoint, label, capability); endpoints of features not installed are skipped.
 MENU = [
-    ("main.index", _l("Beranda"), (ADMIN, OFFICER, LEADER, VIEWER)),
-    ("monitoring.dashboard", _l("Dasbor"), (ADMIN, OFFICER, VIEWER)),
-    ("groups.index", _l("Kelompok"), (ADMIN, OFFICER, VIEWER)),
-    ("groups.index", _l("Kelompok saya"), (LEADER,)),  # the list sends a leader to their own group
-    ("groups.members", _l("Cari anggota"), (ADMIN, OFFICER, VIEWER)),
-    ("groups.my_reports", _l("Laporan bulanan"), (LEADER,)),
-    ("groups.discipline", _l("Kedisiplinan laporan"), (ADMIN, OFFICER, VIEWER)),
-    ("monitoring.flags", _l("Peringatan"), (ADMIN, OFFICER, VIEWER)),
-    ("ledger.grants", _l("Bantuan"), (ADMIN, OFFICER, VIEWER)),
-    ("ledger.budgets", _l("Anggaran"), (ADMIN, OFFICER, VIEWER)),
-    ("ledger.letters_index", _l("Berita acara"), (ADMIN, OFFICER, VIEWER)),
-    ("auth.users", _l("Pengguna"), (ADMIN,)),
-    ("audit.index", _l("Log audit"), (ADMIN,)),
+    ("main.index", _l("Beranda"), roles.can_log_in),
+    ("monitoring.dashboard", _l("Dasbor"), roles.can_see_all_groups),
+    ("groups.index", _l("Kelompok"), roles.can_see_all_groups),
+    ("groups.index", _l("Kelompok saya"), roles.can_use_leader_pages),  # the list sends a leader to their group
+    ("groups.members", _l("Cari anggota"), roles.can_see_all_groups),
+    ("reports.mine", _l("Laporan bulanan"), roles.can_use_leader_pages),
+    ("reports.discipline", _l("Kedisiplinan laporan"), roles.can_see_all_groups),
+    ("monitoring.flags", _l("Peringatan"), roles.can_see_all_groups),
+    ("ledger.grants", _l("Bantuan"), roles.can_see_all_groups),
+    ("ledger.budgets", _l("Anggaran"), roles.can_see_all_groups),
+    ("ledger.letters_index", _l("Berita acara"), roles.can_see_all_groups),
+    ("auth.users", _l("Pengguna"), roles.can_manage_users),
+    ("audit.index", _l("Log audit"), roles.can_read_audit_log),
 ]
 
 
 def nav_items() -> list[dict]:
     """Menu entries the current user may open."""
-    if not current_user.is_authenticated:
-        return []
-    items = []
-    for endpoint, label, roles in MENU:
-        if current_user.role in roles and endpoint in current_app.view_functions:
-            items.append({"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint})
-    return items
-
-
-ROLE_LABELS = {
-    ADMIN: _l("Administrator"),
-    OFFICER: _l("Petugas program"),
-    LEADER: _l("Ketua kelompok"),
-    VIEWER: _l("Peninjau"),
-}
-
-
-def role_label(role: str) -> str:
-    """The translated name of a role."""
-    return str(ROLE_LABELS.get(role, role))
+    return [{"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint}
+            for endpoint, label, capability in MENU
+            if capability(current_user) and endpoint in current_app.view_functions]
 
 
 def page_url(page: int) -> str:
@@ -57,13 +41,7 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def current_locale() -> str:
-    """The language code in use for this request."""
-    locale = get_locale()
-    return str(locale.language) if locale else "id"
-
-
 def register_navigation(app: Flask) -> None:
-    """Make the menu and the locale available to every template."""
-    app.jinja_env.globals.update(nav_items=nav_items, current_locale=current_locale, role_label=role_label,
-                             page_url=page_url)
+    """Make the menu, the language, role names and every capability (`can_verify_reports(...)`) available to templates."""
+    app.jinja_env.globals.update(nav_items=nav_items, current_locale=current_language, role_label=role_label,
+                                 page_url=page_url, **roles.capabilities())

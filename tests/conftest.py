@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import ExitStack
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from flask import g
 
 from config import TestConfig
 from kube import create_app
+from kube.core import clock
 from kube.extensions import db as _db
 from kube.extensions import limiter
 
@@ -147,3 +149,43 @@ def users(db):
     result = {role: make_user(role) for role in ("admin", "officer", "leader", "viewer")}
     db.session.commit()
     return result
+
+
+@pytest.fixture
+def frozen():
+    """Stand the whole app still: `frozen(moment)` (a datetime, or a date meaning noon at the office) until the test ends.
+
+    The one way tests set the time: the app's only clock (kube.core.clock) reads it, so pages,
+    operations, model defaults and server threads all see the same moment. Call it again to move.
+    """
+    with ExitStack() as stack:
+        def freeze(when):
+            return stack.enter_context(clock.frozen_at(when))
+
+        yield freeze
+
+
+@pytest.fixture
+def officer(users):
+    """The committed program officer of `users`."""
+    return users["officer"]
+
+
+@pytest.fixture
+def group(db, officer):
+    """An active group of five members (the first is its ketua), formed on 10 January 2024, committed."""
+    from tests.factories import make_group
+
+    created = make_group(officer, members=5, status="active")
+    db.session.commit()
+    return created
+
+
+@pytest.fixture
+def leader(db, group):
+    """The login of `group`'s own leader, committed."""
+    from tests.factories import make_user
+
+    user = make_user("leader", group_id=group.id)
+    db.session.commit()
+    return user

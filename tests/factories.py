@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from kube.auth import operations
+from kube.core import clock, periods
 from kube.core.identity import compose_kk, compose_nik
 
 PASSWORD = "correct horse battery"
@@ -14,7 +14,12 @@ _counter = itertools.count(1)
 
 def office_today() -> date:
     """Today in Serang (Asia/Jakarta), as the app counts it: a day ahead of UTC from 17:00 UTC."""
-    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    return clock.office_today()
+
+
+def month_index(year: int, month: int) -> int:
+    """The month index of (year, month), as kube.core.periods counts months."""
+    return periods.month_index(date(year, month, 1))
 
 
 def make_user(role: str = "officer", username: str | None = None, password: str = PASSWORD, **extra):

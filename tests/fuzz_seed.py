@@ -6,7 +6,7 @@ from datetime import date
 
 from kube.auth.models import User
 from kube.extensions import db
-from kube.groups.reports import submit_report, verify_report
+from kube.reports.operations import submit_report, verify_report
 from kube.ledger import letters
 from kube.ledger.models import Asset
 from kube.ledger.operations import record_asset_check

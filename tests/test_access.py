@@ -65,11 +65,11 @@ ACCESS = {
     "auth.user_deactivate": {"admin"},
     "auth.user_reset_password": {"admin"},
     "audit.index": {"admin"},
-    "groups.my_reports": {"leader"},
-    "groups.report_form": {"admin", "officer", "leader"},
-    "groups.report_verify": {"admin", "officer"},
-    "groups.group_reports": ALL,
-    "groups.discipline": STAFF,
+    "reports.mine": {"leader"},
+    "reports.form": {"admin", "officer", "leader"},
+    "reports.verify": {"admin", "officer"},
+    "reports.group": ALL,
+    "reports.discipline": STAFF,
     "api_reports.put_report": {"admin", "officer", "leader"},
     "api_reports.list_reports": ALL,
     "api_reports.verify_report": {"admin", "officer"},
@@ -108,7 +108,7 @@ ACCESS = {
 
 #: Pages a leader may open only for their own group: the sample group is someone else's, so 404.
 LEADER_OWN_GROUP_ONLY = {"groups.detail", "groups.edit", "groups.member_edit",
-                         "groups.report_form", "groups.group_reports",
+                         "reports.form", "reports.group",
                          "monitoring.group_chart", "api_monitoring.group_trend",
                          "ledger.group_statement", "ledger.group_assets"}
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from kube.auth.models import ApiToken, utcnow
+from kube.auth.models import ApiToken
+from kube.core.clock import utc_now
 from tests.factories import PASSWORD, api_token
 
 
@@ -66,7 +67,7 @@ def test_revoked_and_expired_tokens_are_refused(client, db, users):
     assert client.get("/api/v1/regions", headers=headers).status_code == 401
     headers = api_token(client, users["officer"])
     token = db.session.query(ApiToken).filter(ApiToken.revoked_at.is_(None)).one()
-    token.expires_at = utcnow() - timedelta(seconds=1)
+    token.expires_at = utc_now() - timedelta(seconds=1)
     db.session.commit()
     assert client.get("/api/v1/regions", headers=headers).status_code == 401
 

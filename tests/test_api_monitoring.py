@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from kube.core.periods import format_month_index
+from kube.monitoring.reasons import flag_reason
 from kube.monitoring import operations, trends
 from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING
 from tests.factories import api_token
@@ -17,7 +19,7 @@ def test_flags_shape_and_details(app, client, users, dataset):
     assert body["as_of"] == "2026-06"
     expected = operations.compute_flags(AS_OF, TODAY).flags
     assert [(f["group_id"], f["kind"], f["reason"]) for f in body["flags"]] == [
-        (f.group_id, f.kind, f.reason) for f in expected]
+        (f.group_id, f.kind, flag_reason(f)) for f in expected]
     for flag in body["flags"]:
         assert set(flag) == {"group_id", "kind", "reason", "details"}
     falling = next(f for f in body["flags"] if f["kind"] == NOT_IMPROVING)
@@ -51,7 +53,7 @@ def test_flags_filters_and_past_month(app, client, users, dataset):
     body = client.get("/api/v1/flags?as_of=2026-03", headers=headers).get_json()
     assert body["as_of"] == "2026-03"
     assert body["flags"] == [
-        {"group_id": f.group_id, "kind": f.kind, "reason": f.reason, "details": f.details}
+        {"group_id": f.group_id, "kind": f.kind, "reason": flag_reason(f), "details": f.details}
         for f in operations.compute_flags(M(2026, 3), TODAY).flags
     ]
 
@@ -99,7 +101,7 @@ def test_trend_shape(app, client, users, dataset):
     assert body["slope_per_month"] == slope and body["intercept"] == intercept
     assert body["reports"] == 6 and body["window"] == {"start": "2026-01", "end": "2026-06"}
     assert body["yoy_median"] == GRANT_FLAT[AS_OF] - GRANT_FLAT[AS_OF - 12]  # only June has last year
-    assert body["points"] == [{"month": trends.period_text(m), "net": n} for m, n in window.items()]
+    assert body["points"] == [{"month": format_month_index(m), "net": n} for m, n in window.items()]
     assert body["handovers"] == [{"month": "2025-09", "grant_id": dataset["grant"].id}]
     assert [f["kind"] for f in body["flags"]] == [NO_GAIN_AFTER_GRANT]
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from kube.core import clock
 from kube.ledger import operations
-from kube.ledger.forms import LINE_ROWS, parse_rupiah
+from kube.ledger.forms import LINE_ROWS
 from kube.ledger.labels import (
     ACCOUNT_KIND_LABELS, CONDITION_LABELS, ENTRY_KIND_LABELS, GRANT_STATUS_LABELS, PROGRAM_LABELS, SOURCE_LABELS,
 )
@@ -19,7 +19,7 @@ from kube.ledger.models import (
     ACCOUNT_KINDS, CONDITIONS, ENTRY_KINDS, FUNDING_SOURCES, GRANT_STATUSES, PROGRAMS, Account, Asset, AssetCheck,
     Budget, Grant, JournalEntry,
 )
-from kube.ledger.queries import group_ledger_context
+from kube.ledger.views import group_panel as ledger_panel
 from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
 from tests.statements import page_statement_count, recorded_statements
 
@@ -202,10 +202,12 @@ def test_budget_exceeded_is_shown_and_nothing_changes(app, db, people, group):
 
 @pytest.mark.parametrize("change, message", [
     ({"rows": []}, "Bantuan harus punya paling sedikit satu baris barang atau uang."),
-    ({"rows": [TENT_ROWS[0] | {"unit_value": "6.500.000,50"}]}, "tanpa sen atau desimal"),
-    ({"rows": [TENT_ROWS[0] | {"unit_value": "6500000.5"}]}, "tanpa sen atau desimal"),
-    ({"rows": [TENT_ROWS[0] | {"unit_value": "-6.500.000"}]}, "Jumlah harus lebih dari nol."),
-    ({"rows": [TENT_ROWS[0] | {"unit_value": "enam juta"}]}, "Tulis jumlah rupiah dengan angka"),
+    # The one Rupiah parser (kube.core.money) refuses every malformed amount with the same message.
+    ({"rows": [TENT_ROWS[0] | {"unit_value": "6.500.000,50"}]}, "tanpa koma, desimal atau tanda minus"),
+    ({"rows": [TENT_ROWS[0] | {"unit_value": "6500000.5"}]}, "tanpa koma, desimal atau tanda minus"),
+    ({"rows": [TENT_ROWS[0] | {"unit_value": "-6.500.000"}]}, "tanpa koma, desimal atau tanda minus"),
+    ({"rows": [TENT_ROWS[0] | {"unit_value": "enam juta"}]}, "tanpa koma, desimal atau tanda minus"),
+    ({"rows": [TENT_ROWS[0] | {"unit_value": "٦٥٠٠٠٠٠"}]}, "tanpa koma, desimal atau tanda minus"),
     ({"rows": [TENT_ROWS[0] | {"quantity": "1,5"}]}, "Jumlah barang harus bilangan bulat"),
     ({"rows": [TENT_ROWS[0] | {"quantity": ""}]}, "Jumlah barang harus bilangan bulat positif."),
     ({"rows": [TENT_ROWS[0] | {"item": ""}]}, "Nama barang wajib diisi."),
@@ -257,8 +259,8 @@ def test_add_rows_button_adds_empty_rows_and_saves_nothing(app, db, people, grou
 
 
 @pytest.mark.parametrize("amount, message", [
-    ("1,5", "tanpa sen atau desimal"), ("", "Wajib diisi."), ("0", "Jumlah harus lebih dari nol."),
-    ("-1.000", "Jumlah harus lebih dari nol."),
+    ("1,5", "tanpa koma, desimal atau tanda minus"), ("", "Wajib diisi."), ("0", "Jumlah harus lebih dari nol."),
+    ("-1.000", "tanpa koma, desimal atau tanda minus"), ("²", "tanpa koma, desimal atau tanda minus"),
 ])
 def test_invalid_budget_form_saves_nothing(app, db, people, amount, message):
     _, clients = people
@@ -390,14 +392,14 @@ def test_handover_refuses_a_wrong_receiver_and_a_future_date(app, db, people, gr
 
 
 
-def test_handover_counts_today_in_jakarta_not_on_the_servers_utc_clock(app, db, people, group, monkeypatch):
+def test_handover_counts_today_in_jakarta_not_on_the_servers_utc_clock(app, db, people, group, frozen):
     """At 20:00 UTC it is already 03:00 the next day in Serang: that day is the default and is not "future"."""
     accounts, clients = people
     make_budget(accounts["a"], year=2025)
     grant = make_grant(accounts["a"], accounts["b"], status="approved", group=group)
     db.session.commit()
-    utc_day = datetime.now(timezone.utc).date()
-    monkeypatch.setattr(clock, "utc_now", lambda: datetime.combine(utc_day, time(20, 0), tzinfo=timezone.utc))
+    utc_day = clock.utc_now().date()
+    frozen(datetime.combine(utc_day, time(20, 0), tzinfo=timezone.utc))
     jakarta_day = utc_day + timedelta(days=1)
 
     assert f'value="{jakarta_day.isoformat()}"' in text(clients["a"].get(f"/grants/{grant.id}/handover"))
@@ -637,7 +639,7 @@ def _render_group_ledger(app, db, group_id: int, user_id: int) -> tuple[str, int
         login_user(db.session.get(User, user_id))
         group = db.session.get(Group, group_id)
         with recorded_statements(db.engine) as statements:
-            html = render_template("ledger/_group_ledger.html", **group_ledger_context(group))
+            html = render_template("ledger/_group_ledger.html", **ledger_panel(group))
     return html, len(statements)
 
 
@@ -674,23 +676,6 @@ def test_account_statement_pages_carry_the_balance_forward(app, db, people, grou
     second = text(clients["viewer"].get(f"/ledger/accounts/{available.id}?page=2"))
     assert f"Saldo dari halaman sebelumnya</td><td class=\"num\">{rp(900_000_000 - 17_500_000)}" in second
     assert rp(900_000_000 - 3 * 17_500_000) in second
-
-
-# -- money as people type it ------------------------------------------------------------------
-
-@pytest.mark.parametrize("typed, amount", [
-    ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("Rp1.500.000", 1_500_000), ("Rp 1.500.000", 1_500_000),
-    ("Rp. 1.500.000", 1_500_000), ("1 500 000", 1_500_000), ("rp250.000", 250_000), ("-5.000", -5_000),
-    ("", None), ("   ", None),
-])
-def test_parse_rupiah_accepts_what_people_type(typed, amount):
-    assert parse_rupiah(typed) == amount
-
-
-@pytest.mark.parametrize("typed", ["1.500.000,00", "1500.5", "1.50", "1,5", "12.34.567", "satu juta", "Rp", "1e6"])
-def test_parse_rupiah_refuses_decimals_and_words(typed):
-    with pytest.raises(ValueError):
-        parse_rupiah(typed)
 
 
 def test_every_code_has_an_indonesian_label():

@@ -21,7 +21,7 @@ from kube.extensions import db as _db
 from kube.ledger import letters, operations
 from kube.ledger.models import Grant, Letter, LetterIsFinal, LetterSequence
 from tests.factories import TENT_LINES, api_token, make_budget, make_grant, make_group, make_user
-from tests.statements import statement_count
+from tests.statements import page_statement_count, statement_count
 
 OFFICER_NIP = "198703152010012004"
 HANDOVER = date(2025, 8, 28)  # a Thursday
@@ -422,22 +422,21 @@ def test_grant_without_letter_is_404(client, db, staff, login):
 
 # -- the list and bulk export -------------------------------------------------------------------
 
-def test_letter_list_loads_in_a_fixed_number_of_queries(client, db, staff, login):
+def test_letter_list_loads_in_a_fixed_number_of_queries(app, client, db, staff, login):
     maker, checker = staff
     group = make_group(maker, members=5, status="active")
     first = handed_over(maker, checker, group=group)
     letters.replace_letter(letter_of(first), "koreksi", checker)
     db.session.commit()
     login(maker)
-    few = statement_count(db.engine, lambda: client.get("/letters?year=2025"))
+    few = page_statement_count(app, db, client, "/letters?year=2025")
     for _ in range(3):
         grant = handed_over(maker, checker, group=group)
         letters.replace_letter(letter_of(grant), "koreksi", checker)
     db.session.commit()
-    page = {}
-    many = statement_count(db.engine, lambda: page.setdefault("r", client.get("/letters?year=2025")))
+    many = page_statement_count(app, db, client, "/letters?year=2025")
     assert many == few
-    html = page["r"].get_data(as_text=True)
+    html = client.get("/letters?year=2025").get_data(as_text=True)
     assert html.count("Diganti oleh") == 4 and "460/008/BAST-Dinsos/VIII/2025" in html
 
 

@@ -14,14 +14,16 @@ from flask_login import login_user
 from kube.audit.models import AuditEntry
 from kube.core.errors import ValidationFailed
 from kube.core.periods import from_month_index
-from kube.groups.models import Group, IncomeReport
+from kube.groups.models import Group
+from kube.reports.models import IncomeReport
 from kube.core.pagination import ListPage
+from kube.core.periods import format_month_index
 from kube.monitoring import charts, operations, trends
 from kube.monitoring.models import FollowUp
 from kube.monitoring.trends import (
-    BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, GroupSeries, Report, month_index,
+    BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, GroupSeries, Report,
 )
-from tests.factories import make_budget, make_grant, make_group, make_user
+from tests.factories import make_budget, make_grant, make_group, make_user, month_index
 from tests.statements import recorded_statements
 
 #: The day the tests stand on: June 2026 is the last complete month, and its report was due on 10 July.
@@ -40,9 +42,9 @@ def text(response) -> str:
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
+def fixed_today(frozen):
     """Every operation and page sees TODAY as today."""
-    monkeypatch.setattr(operations, "office_today", lambda: TODAY)
+    frozen(TODAY)
     return TODAY
 
 
@@ -538,7 +540,7 @@ def test_group_chart_has_points_trend_line_and_handover_marker(app, client, logi
     svg = text(response)
     root = ET.fromstring(svg)  # well-formed XML
     points = {c.get("data-month"): int(c.get("data-net")) for c in root.iter(f"{SVG}circle") if c.get("class") == "point"}
-    assert points == {trends.period_text(m): net for m, net in GRANT_FLAT.items()}
+    assert points == {format_month_index(m): net for m, net in GRANT_FLAT.items()}
     trend_lines = [line for line in root.iter(f"{SVG}line") if line.get("class") == "trend"]
     assert len(trend_lines) == 1
     handovers = [g for g in root.iter(f"{SVG}g") if g.get("class") == "handover"]
@@ -581,8 +583,8 @@ def test_chart_functions_draw_gaps_negative_values_and_empty_charts():
     bars = charts.bar_chart_svg([(M(2025, 1), None, 0), (M(2025, 2), 2_500_000, 3)], title="<judul>", description="d")
     assert "&lt;judul&gt;" in bars and 'class="bar" data-month="2025-02"' in bars
     ET.fromstring(bars)
-    assert charts.short_rupiah(1_500_000) == "Rp1,5 jt" and charts.short_rupiah(-200_000) == "-Rp200 rb"
-    assert charts.short_rupiah(0) == "Rp0" and charts.short_rupiah(2_000_000_000) == "Rp2 M"
+    assert charts.format_compact_rupiah(1_500_000) == "Rp1,5\xa0jt"
+    assert charts.format_compact_rupiah(-200_000) == "-Rp200\xa0rb" and charts.format_compact_rupiah(0) == "Rp0"
 
 
 # -- leaders and the group panel ----------------------------------------------------------------
@@ -598,11 +600,11 @@ def test_a_leader_sees_only_their_own_groups_chart(app, client, db, login, users
 
 
 def _panel(app, user, group):
-    from kube.monitoring.views import group_monitoring_context
+    from kube.monitoring.views import group_panel
 
     with app.test_request_context("/"):
         login_user(user)
-        context = group_monitoring_context(group)
+        context = group_panel(group)
         html = render_template("monitoring/_group_panel.html", group=group, monitoring=context)
     return context, html
 
@@ -634,7 +636,7 @@ def test_group_panel_says_data_is_insufficient_and_hides_follow_ups_from_leaders
 
 def test_group_panel_query_count_does_not_grow_with_history(app, db, users, dataset):
     from kube.auth.models import User
-    from kube.monitoring.views import group_monitoring_context
+    from kube.monitoring.views import group_panel
 
     group_id, officer_id = dataset["groups"]["grant_flat"].id, users["officer"].id
 
@@ -644,7 +646,7 @@ def test_group_panel_query_count_does_not_grow_with_history(app, db, users, data
         with app.test_request_context("/"):
             login_user(officer)
             with recorded_statements(db.engine, transaction_control=False) as statements:
-                group_monitoring_context(group)
+                group_panel(group)
         return len(statements)
 
     before = measure()
@@ -672,7 +674,7 @@ def test_demo_reports_show_every_kind_and_spare_the_healthy_groups(app, db):
     db.session.commit()
     assert set(patterns.values()) >= {"seasonal", "grant_gain", "grant_no_gain", "falling", "stopped", "poor",
                                       "rising"}
-    result = operations.compute_flags(operations.last_complete_month(today), today)
+    result = operations.compute_flags(operations.default_as_of(today), today)
     found = kinds_by_group(result.flags)
     assert set().union(*found.values()) == set(trends.FLAG_KINDS)
     by_pattern = {pattern: found.get(group_id, set()) for group_id, pattern in patterns.items()}

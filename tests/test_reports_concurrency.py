@@ -20,9 +20,10 @@ from kube.audit.models import AuditEntry
 from kube.auth.models import User
 from kube.core.errors import Conflict
 from kube.extensions import db as _db
-from kube.groups import reports
-from kube.groups.models import Group, IncomeReport
-from tests.factories import api_token, make_group, make_user
+from kube.groups.models import Group
+from kube.reports.models import IncomeReport
+from kube.reports.operations import ReportLocked, submit_report, verify_report
+from tests.factories import api_token, make_user
 from tests.test_reports import NOW
 
 pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
@@ -32,15 +33,8 @@ JUNE = date(2025, 6, 1)
 
 
 @pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(reports, "current_time", lambda: NOW)
-
-
-@pytest.fixture
-def group(db, users):
-    group = make_group(users["officer"], members=5, status="active")
-    db.session.commit()
-    return group
+def _standing_on_now(frozen):
+    frozen(NOW)
 
 
 def _run(*targets) -> None:
@@ -89,7 +83,7 @@ def test_the_second_submission_waits_for_the_first_and_replaces_it(app, db, user
 
     def first():
         with app.app_context():
-            report, created = reports.submit_report(_db.session.get(Group, group_id), JUNE,
+            report, created = submit_report(_db.session.get(Group, group_id), JUNE,
                                                     {"revenue": 100_000, "expenses": 0},
                                                     _db.session.get(User, officer_id))
             first_flushed.set()
@@ -102,7 +96,7 @@ def test_the_second_submission_waits_for_the_first_and_replaces_it(app, db, user
         with app.app_context():
             first_flushed.wait(10)
             try:
-                _report, created = reports.submit_report(_db.session.get(Group, group_id), JUNE,
+                _report, created = submit_report(_db.session.get(Group, group_id), JUNE,
                                                          {"revenue": 120_000, "expenses": 0},
                                                          _db.session.get(User, officer_id))
                 _db.session.commit()
@@ -121,7 +115,7 @@ def test_the_second_submission_waits_for_the_first_and_replaces_it(app, db, user
 
 def test_a_leader_change_racing_verification_is_refused_after_it(app, db, users, group):
     leader = make_user("leader", group_id=group.id)
-    reports.submit_report(group, JUNE, {"revenue": 100_000, "expenses": 0}, leader)
+    submit_report(group, JUNE, {"revenue": 100_000, "expenses": 0}, leader)
     db.session.commit()
     officer_id, leader_id, group_id = users["officer"].id, leader.id, group.id
     verified = threading.Event()
@@ -129,7 +123,7 @@ def test_a_leader_change_racing_verification_is_refused_after_it(app, db, users,
 
     def verify():
         with app.app_context():
-            reports.verify_report(_db.session.get(Group, group_id), JUNE, _db.session.get(User, officer_id))
+            verify_report(_db.session.get(Group, group_id), JUNE, _db.session.get(User, officer_id))
             verified.set()
             time.sleep(0.5)
             _db.session.commit()
@@ -139,11 +133,11 @@ def test_a_leader_change_racing_verification_is_refused_after_it(app, db, users,
         with app.app_context():
             verified.wait(10)
             try:
-                reports.submit_report(_db.session.get(Group, group_id), JUNE, {"revenue": 1, "expenses": 0},
+                submit_report(_db.session.get(Group, group_id), JUNE, {"revenue": 1, "expenses": 0},
                                       _db.session.get(User, leader_id))
                 _db.session.commit()
                 outcomes["change"] = "saved"
-            except reports.ReportLocked:
+            except ReportLocked:
                 _db.session.rollback()
                 outcomes["change"] = "locked"
             _db.session.remove()

@@ -1,4 +1,4 @@
-"""API access: bearer-token roles, the acting user, and the 401/403 and error answers documented on each route."""
+"""API access: the capability a route needs, the acting user, and the 401/403 and error answers documented on each route."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,14 +8,15 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from kube.api.schemas import ApiErrorSchema
-from kube.auth.permissions import roles_required
+from kube.auth.permissions import allowed
+from kube.auth.roles import Capability
 
 BEARER = [{"bearerAuth": []}]
 
 
-def api_access(blp: Blueprint, *roles: str):
-    """Require a bearer token of one of `roles`, and document the 401/403 answers."""
-    guard = roles_required(*roles)
+def api_access(blp: Blueprint, capability: Capability):
+    """Require a bearer token of a user holding `capability`, and document the 401/403 answers."""
+    guard = allowed(capability)
 
     def decorator(view):
         view = blp.alt_response(401, schema=ApiErrorSchema, description="Token missing, invalid or expired")(view)

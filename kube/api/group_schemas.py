@@ -1,17 +1,14 @@
 """Marshmallow schemas for the groups API: groups, transitions and members, in and out."""
 from __future__ import annotations
 
-import re
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
-from marshmallow import RAISE, Schema, fields, validate
-
+from kube.api.fields import MAX_ID, InputSchema, PageArgsSchema, Text
+from kube.auth.roles import can_see_full_nik
 from kube.core.identity import mask_nik
-from kube.groups.access import may_see_full_nik
 from kube.groups.models import GROUP_STATUSES, MEMBER_ROLES
 from kube.groups.queries import GROUP_SORTS
-
-#: Largest id a path or body may name; keeps huge numbers away from 32-bit integer columns.
-MAX_ID = 2**31 - 1
 
 _ID = validate.Range(min=1, max=MAX_ID)
 #: NIK and No. KK arrive as typed (spaces, dots, dashes); the operations normalise and check them.
@@ -19,23 +16,6 @@ _IDENTITY_NUMBER = validate.Length(min=1, max=40)
 _KELURAHAN_CODE = validate.Length(min=1, max=13)
 _SEX = validate.OneOf(("L", "P"))
 _ROLE = validate.OneOf(MEMBER_ROLES)
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class Text(fields.String):
-    """An input string without control characters: none belong in a name or code, and PostgreSQL refuses NUL."""
-
-    default_error_messages = {"control": "Control characters (such as NUL or line breaks) are not allowed."}
-
-    def __init__(self, **kwargs):
-        kwargs["metadata"] = {"pattern": "^[^\\u0000-\\u001f\\u007f]*$"} | kwargs.get("metadata", {})
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if _CONTROL_CHARACTERS.search(text):
-            raise self.make_error("control")
-        return text
 
 
 class MaskedIdentityNumber(fields.String):
@@ -44,14 +24,7 @@ class MaskedIdentityNumber(fields.String):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value if may_see_full_nik() else mask_nik(value)
-
-
-class InputSchema(Schema):
-    """Request bodies refuse fields they do not know, so typos are not silently ignored."""
-
-    class Meta:
-        unknown = RAISE
+        return value if can_see_full_nik(current_user) else mask_nik(value)
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -74,11 +47,9 @@ class GroupSchema(Schema):
     member_count = fields.Integer(required=True, metadata={"description": "Current members (not those who left)"})
 
 
-class GroupListArgsSchema(Schema):
+class GroupListArgsSchema(PageArgsSchema):
     """Query string of the group list: page, page size, the group page's filters and sort order."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     status = Text(validate=validate.OneOf(GROUP_STATUSES))
     kecamatan = Text(validate=validate.Length(min=1, max=13),
                      metadata={"description": "Kecamatan code, e.g. 36.73.04"})

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 
-from flask import abort
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kube.api.access import api_access, current_actor, error_documenter
 from kube.api.group_schemas import (
-    MAX_ID,
     GroupCreateSchema,
     GroupListArgsSchema,
     GroupSchema,
@@ -21,17 +20,15 @@ from kube.api.group_schemas import (
     MemberUpdateSchema,
     TransitionSchema,
 )
-from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
+from kube.auth.roles import can_edit_group_details, can_log_in, can_manage_groups
+from kube.core.transaction import transactional
 from kube.extensions import db
 from kube.groups import operations
 from kube.groups.access import get_group_or_404, get_member_or_404
 from kube.groups.models import Group, Member
-from kube.groups.queries import GroupFilters, group_count_query, group_list_query
+from kube.groups.queries import GroupFilters, current_member_count, group_count_query, group_list_query
 
 blp = Blueprint("api_groups", __name__, url_prefix="/api/v1", description="Groups and members")
-
-#: Roles that register groups and members and move groups along their statuses.
-EDITORS = (ADMIN, OFFICER)
 
 #: flask-smorest's page metadata, documented as what it is on the wire: a JSON string.
 PAGINATION_HEADER = {
@@ -52,19 +49,6 @@ _errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
 
 
-def _group(group_id: int) -> Group:
-    # Flask's int converter has no upper bound; the id columns do.
-    if group_id > MAX_ID:
-        abort(404)
-    return get_group_or_404(group_id)
-
-
-def _member(member_id: int) -> Member:
-    if member_id > MAX_ID:
-        abort(404)
-    return get_member_or_404(member_id)
-
-
 class CountedGroup:
     """A group together with its current member count, as GroupSchema dumps it."""
 
@@ -78,16 +62,13 @@ class CountedGroup:
 
 def _counted(group: Group) -> CountedGroup:
     """The group with its current member count (one COUNT query)."""
-    count = db.session.scalar(
-        select(func.count(Member.id)).where(Member.group_id == group.id, Member.left_on.is_(None))
-    )
-    return CountedGroup(group, count)
+    return CountedGroup(group, current_member_count(group))
 
 
 # -- groups -----------------------------------------------------------------------------------
 
 @blp.route("/groups", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.arguments(GroupListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
 @blp.response(200, GroupSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
               description="One page of groups (a leader sees only their own); page metadata in X-Pagination")
@@ -96,7 +77,7 @@ def list_groups(args):
     page, per_page = args.pop("page"), args.pop("per_page")
     sort = args.pop("sort")
     args["q"] = args.get("q", "").strip()
-    filters = GroupFilters(**args, sort=sort.lstrip("-"), descending=sort.startswith("-"))
+    filters = GroupFilters(viewer=current_user, **args, sort=sort.lstrip("-"), descending=sort.startswith("-"))
     total = db.session.scalar(group_count_query(filters))
     rows = db.session.execute(group_list_query(filters).limit(per_page).offset((page - 1) * per_page)).all()
     metadata = blp._make_pagination_metadata(page, per_page, total)
@@ -104,60 +85,60 @@ def list_groups(args):
 
 
 @blp.route("/groups", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_manage_groups)
+@transactional
 @blp.arguments(GroupCreateSchema)
 @blp.response(201, GroupSchema)
 @_errors(400, 422)
 def create_group(values):
     """Register a group (status `proposed`, generated code)."""
     group = operations.create_group(values, current_actor())
-    db.session.commit()
     return _counted(group)
 
 
 @blp.route("/groups/<int:group_id>", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.response(200, GroupSchema)
 @_errors(404)
 def get_group(group_id):
     """One group; a leader may read only their own."""
-    return _counted(_group(group_id))
+    return _counted(get_group_or_404(group_id))
 
 
 @blp.route("/groups/<int:group_id>", methods=["PATCH"])
-@api_access(blp, ADMIN, OFFICER, LEADER)
+@api_access(blp, can_edit_group_details)
+@transactional
 @blp.arguments(GroupUpdateSchema)
 @blp.response(200, GroupSchema)
 @_errors(400, 404, 422)
 def update_group(values, group_id):
     """Change a group's details; a leader may change only their own group, and not its officer."""
-    group = operations.update_group(_group(group_id), values, current_actor())
-    db.session.commit()
+    group = operations.update_group(get_group_or_404(group_id), values, current_actor())
     return _counted(group)
 
 
 @blp.route("/groups/<int:group_id>/transitions", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_manage_groups)
+@transactional
 @blp.arguments(TransitionSchema)
 @blp.response(200, GroupSchema)
 @_errors(400, 404, 409, 422, e409="invalid_transition: the state machine or the activation rules refuse it")
 def transition_group(values, group_id):
     """Move a group to another status (proposed -> active/rejected, active -> graduated/dissolved)."""
-    group = operations.transition_group(_group(group_id), values["to"], current_actor(), values["note"])
-    db.session.commit()
+    group = operations.transition_group(get_group_or_404(group_id), values["to"], current_actor(), values["note"])
     return _counted(group)
 
 
 # -- members ----------------------------------------------------------------------------------
 
 @blp.route("/groups/<int:group_id>/members", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.arguments(MemberListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
 @blp.response(200, MemberSchema(many=True), description="Members by id; NIK and KK masked for leader and viewer")
 @_errors(404)
 def list_members(args, group_id):
     """A group's current members, or every membership with `include_former=true`."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     query = select(Member).where(Member.group_id == group.id)
     if not args["include_former"]:
         query = query.where(Member.left_on.is_(None))
@@ -171,7 +152,8 @@ def _member_checks(values: dict) -> operations.MemberChecks:
 
 
 @blp.route("/groups/<int:group_id>/members", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_manage_groups)
+@transactional
 @blp.arguments(MemberCreateSchema)
 @blp.response(201, MemberSchema)
 @_errors(400, 404, 409, 422,
@@ -180,14 +162,14 @@ def _member_checks(values: dict) -> operations.MemberChecks:
          e422="Invalid fields (one message list per field), or needs_confirmation (age: send confirm_age)")
 def add_member(values, group_id):
     """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     member = operations.add_member(group, values, current_actor(), _member_checks(values))
-    db.session.commit()
     return member
 
 
 @blp.route("/members/<int:member_id>", methods=["PATCH"])
-@api_access(blp, ADMIN, OFFICER, LEADER)
+@api_access(blp, can_edit_group_details)
+@transactional
 @blp.arguments(MemberUpdateSchema)
 @blp.response(200, MemberSchema)
 @_errors(400, 404, 409, 422,
@@ -200,6 +182,5 @@ def update_member(values, member_id):
 
     A new NIK or birth date goes through the same prior-grant and age rules as a new member.
     """
-    member = operations.update_member(_member(member_id), values, current_actor(), _member_checks(values))
-    db.session.commit()
+    member = operations.update_member(get_member_or_404(member_id), values, current_actor(), _member_checks(values))
     return member

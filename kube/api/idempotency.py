@@ -5,9 +5,10 @@ Design: within the request's one transaction the wrapped view first inserts an
 (user_id, key) reserves the key: on PostgreSQL a concurrent twin's insert waits on the
 first request's uncommitted row and, once that commits, fails and reads the stored answer
 instead (on SQLite write requests are serialised by BEGIN IMMEDIATE). Then the operation
-runs, the response's status and body are stored in the placeholder, and everything is
-committed once. A request that fails (4xx, 5xx, any exception) rolls back, placeholder
-included, so a corrected retry with the same key can still run.
+runs, the response's status and body are stored in the placeholder, and the transaction
+edge (`kube.core.transaction.transactional`) commits everything once. A request that fails
+(4xx, 5xx, any exception) rolls back, placeholder included, so a corrected retry with the
+same key can still run.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kube.api.schemas import ApiErrorSchema
 from kube.core.errors import DomainError, ValidationFailed
+from kube.core.transaction import transactional
 from kube.extensions import db
 from kube.ledger.models import IdempotencyRecord
 
@@ -85,7 +87,6 @@ def _replay(record: IdempotencyRecord, fingerprint: str):
         raise IdempotencyKeyReused(message, fields={HEADER: [message]})
     response = current_app.response_class(record.body, status=record.status_code, mimetype="application/json")
     response.headers[REPLAYED_HEADER] = "true"
-    db.session.rollback()  # nothing to keep; ends the transaction (and SQLite's write lock) now
     return response
 
 
@@ -117,10 +118,10 @@ def _claim(key: str):
 
 
 def idempotent(blp: Blueprint, *, also_422: str = ""):
-    """Make a state-changing API view commit once and honour an optional Idempotency-Key header.
+    """Make a state-changing API view transactional and honour an optional Idempotency-Key header.
 
     Apply it below `api_access` (the user must be known) and above `blp.arguments` and
-    `blp.response` (it stores the serialised answer). The view itself must not commit.
+    `blp.response` (it stores the serialised answer), in place of `transactional`.
     `also_422` describes the view's own 422 answers in the OpenAPI document.
     """
     description = "idempotency_key_reused: the Idempotency-Key came with another request; " \
@@ -137,21 +138,14 @@ def idempotent(blp: Blueprint, *, also_422: str = ""):
                 record, replay = _claim(key)
                 if replay is not None:
                     return replay
-            try:
-                response = current_app.make_response(view(*args, **kwargs))
-            except BaseException:
-                db.session.rollback()  # the placeholder too: a corrected retry may use the same key
-                raise
-            if response.status_code >= 400:
-                db.session.rollback()
-                return response
-            if record is not None:
+            response = current_app.make_response(view(*args, **kwargs))
+            if record is not None and response.status_code < 400:
                 record.status_code = response.status_code
                 record.body = response.get_data(as_text=True)
-            db.session.commit()
             return response
 
-        wrapper = blp.doc(parameters=[HEADER_PARAMETER])(wrapper)
+        # An error rolls back the placeholder too, so a corrected retry may use the same key.
+        wrapper = blp.doc(parameters=[HEADER_PARAMETER])(transactional(wrapper))
         return blp.alt_response(422, schema=ApiErrorSchema, description=description)(wrapper)
 
     return decorator

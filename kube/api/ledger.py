@@ -1,8 +1,8 @@
 """API: budgets, grants and their transitions, the trial balance, a group's capital statement and equipment.
 
 Views are thin: they parse, check access, call one ledger operation and serialise. Views
-that create grants or move money are wrapped in `idempotent`, which commits once per
-request and honours an optional Idempotency-Key header; they never commit themselves.
+that create grants or move money are wrapped in `idempotent`, the transaction edge that also
+honours an optional Idempotency-Key header; they never commit themselves.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kube.api.access import api_access, current_actor, error_documenter
-from kube.api.group_schemas import MAX_ID
 from kube.api.groups import PAGINATION_HEADER
 from kube.api.idempotency import idempotent
 from kube.api.ledger_schemas import (
@@ -36,18 +35,16 @@ from kube.api.ledger_schemas import (
     TrialBalanceSchema,
 )
 from kube.api.schemas import ApiErrorSchema
-from kube.auth.models import ADMIN, OFFICER, ROLES, STAFF_ROLES
+from kube.auth.roles import can_log_in, can_record_grants, can_see_all_groups, can_see_group
 from kube.core.errors import ValidationFailed
 from kube.extensions import db
-from kube.groups.access import get_group_or_404, visible_group_ids_filter
+from kube.groups.access import get_group_or_404
 from kube.groups.models import Group, Member
 from kube.ledger import operations
 from kube.ledger.models import Asset, Budget, Grant
+from kube.ledger.queries import GrantFilters, filtered_grants
 
 blp = Blueprint("api_ledger", __name__, url_prefix="/api/v1", description="Budgets, grants and the ledger")
-
-#: Roles that open budgets, record, submit, approve, hand over and cancel grants, and check equipment.
-EDITORS = (ADMIN, OFFICER)
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",
@@ -73,26 +70,17 @@ def _limit(query, args: dict):
 
 # -- lookups: path ids are 404, body ids are field errors --------------------------------------
 
-def _group(group_id: int) -> Group:
-    # Flask's int converter has no upper bound; the id columns do.
-    if group_id > MAX_ID:
-        abort(404)
-    return get_group_or_404(group_id)
-
-
 def _grant(grant_id: int, *, for_change: bool = False) -> Grant:
     """The grant, or 404 when it does not exist or (for a leader) belongs to another group.
 
     For a change the row is locked first and read fresh, so two officers acting on the same
     grant at once are serialised and the second sees the status the first left.
     """
-    if grant_id > MAX_ID:
-        abort(404)
     query = select(Grant).where(Grant.id == grant_id)
     if for_change:
         query = query.with_for_update().execution_options(populate_existing=True)
     grant = db.session.scalar(query)
-    if grant is None or (not current_user.is_staff and current_user.group_id != grant.group_id):
+    if grant is None or not can_see_group(current_user, grant.group_id):
         abort(404)
     return grant
 
@@ -118,7 +106,7 @@ def _budget_rows(budgets: list[Budget]) -> list[dict]:
 
 
 @blp.route("/budgets", methods=["GET"])
-@api_access(blp, *STAFF_ROLES)
+@api_access(blp, can_see_all_groups)
 @blp.arguments(BudgetListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
 @blp.response(200, BudgetSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
               description="Budgets, newest year first. Page metadata in X-Pagination.")
@@ -138,7 +126,7 @@ def list_budgets(args):
 
 
 @blp.route("/budgets", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp, also_422=_INVALID_FIELDS)
 @blp.arguments(BudgetCreateSchema)
 @blp.response(201, BudgetSchema)
@@ -157,30 +145,23 @@ def _with_lines(query):
 
 
 @blp.route("/grants", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.arguments(GrantListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
 @blp.response(200, GrantSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
               description="Grants by id; a leader sees only their own group's. Page metadata in X-Pagination.")
 @blp.alt_response(422, schema=ApiErrorSchema, description=_INVALID_FIELDS)
 def list_grants(args):
-    """List grants (paginated with `page` and `per_page`), filtered by program, year, status or group."""
-    conditions = [visible_group_ids_filter(Grant.group_id)]
-    if args.get("program"):
-        conditions.append(Grant.program == args["program"])
-    if args.get("year"):
-        conditions.append(Grant.budget_id.in_(select(Budget.id).where(Budget.year == args["year"])))
-    if args.get("status"):
-        conditions.append(Grant.status == args["status"])
-    if args.get("group_id"):
-        conditions.append(Grant.group_id == args["group_id"])
-    conditions = [condition for condition in conditions if condition is not True]
-    total = db.session.scalar(select(func.count(Grant.id)).where(*conditions))
-    grants = db.session.scalars(_limit(_with_lines(select(Grant).where(*conditions).order_by(Grant.id)), args))
+    """List grants (paginated with `page` and `per_page`), filtered as on the grant page, or by group."""
+    filters = GrantFilters(viewer=current_user, program=args.get("program", ""), year=args.get("year"),
+                           status=args.get("status", ""), kecamatan=args.get("kecamatan", ""),
+                           group_id=args.get("group_id"), q=args.get("q", "").strip())
+    total = db.session.scalar(filtered_grants(filters, func.count(Grant.id)))
+    grants = db.session.scalars(_limit(_with_lines(filtered_grants(filters).order_by(Grant.id)), args))
     return grants.all(), _page(args, total)
 
 
 @blp.route("/grants", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp, also_422=_INVALID_FIELDS)
 @blp.arguments(GrantCreateSchema)
 @blp.response(201, GrantSchema, description="The draft grant")
@@ -194,7 +175,7 @@ def create_grant(values):
 
 
 @blp.route("/grants/<int:grant_id>", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.response(200, GrantSchema)
 @_errors(404)
 def get_grant(grant_id):
@@ -203,7 +184,7 @@ def get_grant(grant_id):
 
 
 @blp.route("/grants/<int:grant_id>/submit", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp)
 @blp.response(200, GrantSchema)
 @_errors(404, 409)
@@ -213,7 +194,7 @@ def submit_grant(grant_id):
 
 
 @blp.route("/grants/<int:grant_id>/approve", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp)
 @blp.response(200, GrantSchema, description="Approved: the budget is committed")
 @_errors(403, 404, 409,
@@ -226,7 +207,7 @@ def approve_grant(grant_id):
 
 
 @blp.route("/grants/<int:grant_id>/handover", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp, also_422=_INVALID_FIELDS + "; received_by_member_id must be the ketua (KUBE) or the UEP member")
 @blp.arguments(HandoverSchema)
 @blp.response(200, GrantSchema, description="Handed over: disbursed into the recipient's accounts")
@@ -240,7 +221,7 @@ def handover_grant(values, grant_id):
 
 
 @blp.route("/grants/<int:grant_id>/cancel", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp, also_422=_INVALID_FIELDS)
 @blp.arguments(CancelSchema)
 @blp.response(200, GrantSchema, description="Cancelled; an approved grant's commitment is released")
@@ -253,7 +234,7 @@ def cancel_grant(values, grant_id):
 # -- ledger reports ---------------------------------------------------------------------------
 
 @blp.route("/ledger/trial-balance", methods=["GET"])
-@api_access(blp, *STAFF_ROLES)
+@api_access(blp, can_see_all_groups)
 @blp.response(200, TrialBalanceSchema)
 def trial_balance():
     """Every ledger account with its debit and credit totals and balance."""
@@ -265,12 +246,12 @@ def trial_balance():
 
 
 @blp.route("/groups/<int:group_id>/statement", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.response(200, StatementSchema)
 @_errors(404)
 def group_statement(group_id):
     """What a group and its UEP members received: date, grant, letter, equipment and cash; a leader's own only."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     rows = []
     for row in operations.group_capital_statement(group):
         entry, grant = row["entry"], row["grant"]
@@ -287,12 +268,12 @@ def group_statement(group_id):
 # -- equipment register -----------------------------------------------------------------------
 
 @blp.route("/groups/<int:group_id>/assets/checks", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.response(200, AssetSchema(many=True), description="The group's equipment by id, each with its checks")
 @_errors(404)
 def list_asset_checks(group_id):
     """A group's equipment with the grant and letter it came with and every condition check; a leader's own only."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     return db.session.scalars(
         select(Asset).where(Asset.group_id == group.id).order_by(Asset.id)
         .options(joinedload(Asset.grant), selectinload(Asset.checks))
@@ -300,14 +281,14 @@ def list_asset_checks(group_id):
 
 
 @blp.route("/groups/<int:group_id>/assets/checks", methods=["POST"])
-@api_access(blp, *EDITORS)
+@api_access(blp, can_record_grants)
 @idempotent(blp, also_422=_INVALID_FIELDS + "; asset_id must be one of this group's assets")
 @blp.arguments(AssetCheckCreateSchema)
 @blp.response(201, AssetCheckSchema)
 @_errors(400, 404)
 def create_asset_check(values, group_id):
     """Record a monitoring visit's finding (baik, rusak, hilang, dijual) about one of the group's assets."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     message = _("Barang tidak ditemukan di kelompok ini.")
     asset = _named(Asset, values["asset_id"], "asset_id", message)
     if asset.group_id != group.id:

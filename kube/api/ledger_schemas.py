@@ -1,146 +1,18 @@
 """Marshmallow schemas for the ledger API: budgets, grants, the trial balance, statements and equipment."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from kube.api.group_schemas import MAX_ID
+from kube.api.fields import (
+    FIELD_MESSAGES, MAX_ID, Day, InputSchema, PageArgsSchema, RupiahAmount, Text, WholeNumber, length, number_range, one_of,
+)
 from kube.ledger.models import CONDITIONS, FUNDING_SOURCES, GRANT_STATUSES, LINE_KINDS, PROGRAMS
 from kube.ledger.operations import MAX_AMOUNT
 
-#: Messages every input field shares; marshmallow's own are English, clients of this office read Indonesian.
-_FIELD_MESSAGES = {
-    "required": _l("Wajib diisi."),
-    "null": _l("Tidak boleh kosong (null)."),
-    "validator_failed": _l("Nilai tidak valid."),
-}
-
-
-def _one_of(choices) -> validate.OneOf:
-    return validate.OneOf(choices, error=_l("Harus salah satu dari: {choices}."))
-
-
-def _length(minimum: int | None = None, maximum: int | None = None) -> validate.Length:
-    if minimum:
-        message = _l("Panjang harus {min} sampai {max} karakter.")
-    else:
-        message = _l("Paling banyak {max} karakter.")
-    return validate.Length(min=minimum, max=maximum, error=message)
-
-
-def _range(minimum: int, maximum: int) -> validate.Range:
-    return validate.Range(min=minimum, max=maximum, error=_l("Harus antara {min} dan {max}."))
-
-
-_ID = _range(1, MAX_ID)
-_RUPIAH = _range(1, MAX_AMOUNT)
-_YEAR = _range(2000, 2100)
-
-
-# -- fields -----------------------------------------------------------------------------------
-
-class WholeNumber(fields.Integer):
-    """A JSON integer and nothing else: 1.5, "100" and true are refused, so money stays whole Rupiah.
-
-    `in_query=True` accepts the digits of a query string ("3"), which is all text.
-    """
-
-    default_error_messages = _FIELD_MESSAGES | {
-        "invalid": _l("Harus bilangan bulat (tanpa desimal, bukan teks)."),
-        "too_large": _l("Angka terlalu besar."),
-    }
-
-    def __init__(self, *, in_query: bool = False, **kwargs):
-        super().__init__(strict=not in_query, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        # bool is an int in Python; `true` is never a quantity or an amount.
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class Day(fields.Date):
-    """A calendar date written YYYY-MM-DD."""
-
-    default_error_messages = _FIELD_MESSAGES | {
-        "invalid": _l("Tanggal tidak valid; tulis dengan format YYYY-MM-DD."),
-        "format": _l("Tanggal tidak valid; tulis dengan format YYYY-MM-DD."),
-    }
-
-
-_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-#: Notes and reasons may span lines; other control characters (NUL above all, which PostgreSQL refuses) may not.
-_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Text(fields.String):
-    """An input string without control characters; `multiline=True` allows tabs and line breaks."""
-
-    default_error_messages = _FIELD_MESSAGES | {
-        "invalid": _l("Harus berupa teks."),
-        "invalid_utf8": _l("Teks tidak valid."),
-        "control": _l("Tidak boleh berisi karakter kendali (misalnya NUL)."),
-    }
-
-    def __init__(self, *, multiline: bool = False, **kwargs):
-        self.forbidden = _MULTI_LINE if multiline else _ONE_LINE
-        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$" if multiline else \
-            "^[^\\u0000-\\u001f\\u007f]*$"
-        kwargs["metadata"] = {"pattern": pattern} | kwargs.get("metadata", {})
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if self.forbidden.search(text):
-            raise self.make_error("control")
-        return text
-
-
-# -- input bases ------------------------------------------------------------------------------
-
-def dotted_messages(messages, prefix: str = "") -> dict[str, list]:
-    """Nested errors as one flat dict with dotted names (`lines.0.unit_value`), as the operations name fields."""
-    if not isinstance(messages, dict):
-        return {prefix or "_schema": messages if isinstance(messages, list) else [messages]}
-    flat: dict[str, list] = {}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(dotted_messages(value, name))
-        else:
-            flat[name] = value if isinstance(value, list) else [value]
-    return flat
-
-
-class ArgsSchema(Schema):
-    """Input read by the API: Indonesian schema messages and flat, dotted field names in errors."""
-
-    error_messages = {
-        "unknown": _l("Isian tidak dikenal."),
-        "type": _l("Isi permintaan harus berupa objek JSON."),
-    }
-
-    def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs):
-        """Re-raise with dotted field names so a line's error reads `lines.0.item`, like the operations'."""
-        raise ValidationError(dotted_messages(error.messages), data=error.data, valid_data=error.valid_data)
-
-
-class InputSchema(ArgsSchema):
-    """A request body: fields it does not know are refused, so a typo is never silently ignored."""
-
-    class Meta:
-        unknown = RAISE
-
-
-class PageArgsSchema(ArgsSchema):
-    """Page and page size of a list."""
-
-    page = WholeNumber(in_query=True, load_default=1, validate=_range(1, 1_000_000))
-    per_page = WholeNumber(in_query=True, load_default=50, validate=_range(1, 200),
-                           metadata={"description": "At most 200"})
+_ID = number_range(1, MAX_ID)
+_RUPIAH = number_range(1, MAX_AMOUNT)
+_YEAR = number_range(2000, 2100)
 
 
 # -- budgets ----------------------------------------------------------------------------------
@@ -161,19 +33,19 @@ class BudgetSchema(Schema):
 class BudgetListArgsSchema(PageArgsSchema):
     """Query string of the budget list."""
 
-    program = Text(validate=_one_of(PROGRAMS))
+    program = Text(validate=one_of(PROGRAMS))
     year = WholeNumber(in_query=True, validate=_YEAR)
 
 
 class BudgetCreateSchema(InputSchema):
     """A new budget; its appropriation is posted to the ledger."""
 
-    program = Text(required=True, validate=_one_of(PROGRAMS))
+    program = Text(required=True, validate=one_of(PROGRAMS))
     year = WholeNumber(required=True, validate=_YEAR, metadata={"example": 2025})
-    amount = WholeNumber(required=True, validate=_RUPIAH,
+    amount = RupiahAmount(required=True, validate=_RUPIAH,
                          metadata={"description": "Pagu in whole Rupiah", "example": 200_000_000})
-    source = Text(required=True, validate=_one_of(FUNDING_SOURCES))
-    note = Text(load_default="", validate=_length(maximum=255))
+    source = Text(required=True, validate=one_of(FUNDING_SOURCES))
+    note = Text(load_default="", validate=length(maximum=255))
 
 
 # -- grants -----------------------------------------------------------------------------------
@@ -211,10 +83,12 @@ class GrantSchema(Schema):
 class GrantListArgsSchema(PageArgsSchema):
     """Query string of the grant list."""
 
-    program = Text(validate=_one_of(PROGRAMS))
+    program = Text(validate=one_of(PROGRAMS))
     year = WholeNumber(in_query=True, validate=_YEAR)
-    status = Text(validate=_one_of(GRANT_STATUSES))
+    status = Text(validate=one_of(GRANT_STATUSES))
+    kecamatan = Text(validate=length(1, 13), metadata={"description": "Kecamatan code, e.g. 36.73.04"})
     group_id = WholeNumber(in_query=True, validate=_ID)
+    q = Text(validate=length(1, 80), metadata={"description": "Part of the group's code or name"})
 
 
 class GrantLineInputSchema(InputSchema):
@@ -222,18 +96,18 @@ class GrantLineInputSchema(InputSchema):
 
     error_messages = {"type": _l("Setiap baris harus berupa objek JSON.")}
 
-    kind = Text(load_default="equipment", validate=_one_of(LINE_KINDS))
-    item = Text(validate=_length(1, 120), metadata={"description": "Required for equipment"})
-    specification = Text(load_default="", validate=_length(maximum=255))
-    quantity = WholeNumber(load_default=1, validate=_range(1, 100_000), metadata={"description": "1 for cash"})
-    unit = Text(validate=_length(1, 20), metadata={"example": "unit"})
-    unit_value = WholeNumber(required=True, validate=_RUPIAH, metadata={"description": "Whole Rupiah"})
+    kind = Text(load_default="equipment", validate=one_of(LINE_KINDS))
+    item = Text(validate=length(1, 120), metadata={"description": "Required for equipment"})
+    specification = Text(load_default="", validate=length(maximum=255))
+    quantity = WholeNumber(load_default=1, validate=number_range(1, 100_000), metadata={"description": "1 for cash"})
+    unit = Text(validate=length(1, 20), metadata={"example": "unit"})
+    unit_value = RupiahAmount(required=True, validate=_RUPIAH, metadata={"description": "Whole Rupiah"})
 
 
 class GrantCreateSchema(InputSchema):
     """A new draft grant to a group (KUBE) or one of its members (UEP)."""
 
-    program = Text(required=True, validate=_one_of(PROGRAMS))
+    program = Text(required=True, validate=one_of(PROGRAMS))
     year = WholeNumber(required=True, validate=_YEAR, metadata={"description": "Fiscal year of the budget"})
     group_id = WholeNumber(required=True, validate=_ID)
     member_id = WholeNumber(load_default=None, allow_none=True, validate=_ID,
@@ -241,9 +115,9 @@ class GrantCreateSchema(InputSchema):
     lines = fields.List(
         fields.Nested(GrantLineInputSchema),
         required=True, validate=validate.Length(min=1, max=100, error=_l("Harus ada 1 sampai 100 baris.")),
-        error_messages=_FIELD_MESSAGES | {"invalid": _l("Harus berupa daftar baris.")},
+        error_messages=FIELD_MESSAGES | {"invalid": _l("Harus berupa daftar baris.")},
     )
-    note = Text(multiline=True, load_default="", validate=_length(maximum=2000))
+    note = Text(multiline=True, load_default="", validate=length(maximum=2000))
 
 
 class HandoverSchema(InputSchema):
@@ -257,7 +131,7 @@ class HandoverSchema(InputSchema):
 class CancelSchema(InputSchema):
     """Why a grant is cancelled."""
 
-    reason = Text(multiline=True, required=True, validate=_length(1, 500))
+    reason = Text(multiline=True, required=True, validate=length(1, 500))
 
 
 # -- ledger reports ---------------------------------------------------------------------------
@@ -340,5 +214,5 @@ class AssetCheckCreateSchema(InputSchema):
 
     asset_id = WholeNumber(required=True, validate=_ID)
     checked_on = Day(required=True, metadata={"description": "Not in the future, not before the item arrived"})
-    condition = Text(required=True, validate=_one_of(CONDITIONS))
-    note = Text(multiline=True, load_default="", validate=_length(maximum=500))
+    condition = Text(required=True, validate=one_of(CONDITIONS))
+    note = Text(multiline=True, load_default="", validate=length(maximum=500))

@@ -10,11 +10,11 @@ from marshmallow import Schema, fields, validate
 from kube.api.access import api_access
 from kube.api.ledger_schemas import GrantLineSchema
 from kube.api.schemas import ApiErrorSchema
-from kube.auth.models import ROLES
+from kube.auth.roles import can_log_in
 from kube.auth.permissions import public
 from kube.core.errors import NotFound
 from kube.ledger import letters
-from kube.ledger.letter_views import pdf_response, visible_grant
+from kube.ledger.access import pdf_response, visible_grant
 from kube.ledger.models import PROGRAMS
 
 blp = Blueprint("api_letters", __name__, url_prefix="/api/v1", description="Grant letters and verification")
@@ -74,7 +74,7 @@ PDF_RESPONSE = {
 
 
 @blp.route("/grants/<int:grant_id>/letter.pdf", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.doc(responses={"200": PDF_RESPONSE})
 @blp.alt_response(404, schema=ApiErrorSchema,
                   description="No such grant, no letter yet (not handed over), or (for a leader) not their group")

@@ -1,20 +1,22 @@
 """API: flags and trends, over the same operations as the flags page and the group chart."""
 from __future__ import annotations
 
-from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from kube.api.access import api_access
+from kube.api.fields import MAX_ID
 from kube.api.schemas import ApiErrorSchema
-from kube.auth.models import LEADER, ROLES
+from kube.auth.roles import can_log_in, own_group_id
+from kube.core.clock import office_today
+from kube.core.periods import format_month_index
 from kube.groups.access import get_group_or_404
 from kube.monitoring import operations, trends
+from kube.monitoring.labels import trend_status
+from kube.monitoring.reasons import flag_reason
 
 blp = Blueprint("api_monitoring", __name__, url_prefix="/api/v1", description="Flags and trends")
-
-MAX_ID = operations.MAX_ID
 _PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Bulan harus berformat YYYY-MM, misalnya 2025-06.")
 
 
@@ -95,54 +97,52 @@ class TrendSchema(Schema):
 
 
 def _flag_json(flag: trends.Flag) -> dict:
-    return {"group_id": flag.group_id, "kind": flag.kind, "reason": flag.reason, "details": flag.details}
+    return {"group_id": flag.group_id, "kind": flag.kind, "reason": flag_reason(flag), "details": flag.details}
 
 
 @blp.route("/flags", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.arguments(FlagQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, FlagListSchema)
 @blp.alt_response(422, schema=ApiErrorSchema,
                   description="Invalid or unfinished as_of month, unknown kecamatan or kind, unknown parameter")
 def list_flags(args):
     """Flags of active groups at an as-of month, most serious first. A leader gets only their own group's."""
-    today = operations.office_today()
+    today = office_today()
     as_of = operations.parse_as_of(args.get("as_of"), today)
     # Leaders see their own group's flags, like the panel on their group page; an unlinked one sees none.
-    group_id = (current_user.group_id or -1) if current_user.role == LEADER else None
+    group_id = own_group_id(current_user)
     filters = operations.check_filters(args.get("kecamatan"), args.get("kind"), args.get("officer"), group_id)
     result = operations.compute_flags(as_of, today, filters)
     return {"as_of": result.as_of_text, "flags": [_flag_json(flag) for flag in result.flags]}
 
 
 @blp.route("/groups/<int:group_id>/trend", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.arguments(TrendQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, TrendSchema)
 @blp.alt_response(404, schema=ApiErrorSchema, description="No such group, or (for a leader) not their own group")
 @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid or unfinished as_of month, unknown parameter")
 def group_trend(args, group_id):
     """A group's trend (status ok or insufficient), its window points, handovers and current flags."""
-    if group_id > MAX_ID:
-        abort(404)
     group = get_group_or_404(group_id)
-    today = operations.office_today()
+    today = office_today()
     as_of = operations.parse_as_of(args.get("as_of"), today)
     current = operations.group_trend(group, as_of, today)
     trend = current.trend
     return {
         "group_id": group.id,
-        "as_of": trends.period_text(as_of),
+        "as_of": format_month_index(as_of),
         "status": trend.status,
-        "label": trend.label,
+        "label": trend_status(trend.status),
         "slope_per_month": trend.slope_per_month,
         "intercept": trend.intercept,
         "reports": trend.reports,
-        "window": {"start": trends.period_text(trend.window_start), "end": trends.period_text(trend.window_end)},
+        "window": {"start": format_month_index(trend.window_start), "end": format_month_index(trend.window_end)},
         "yoy_median": trend.yoy_median,
         "typical_net": trend.typical_net,
-        "points": [{"month": trends.period_text(month), "net": net} for month, net in trend.points],
-        "handovers": [{"month": trends.period_text(month), "grant_id": grant_id}
+        "points": [{"month": format_month_index(month), "net": net} for month, net in trend.points],
+        "handovers": [{"month": format_month_index(month), "grant_id": grant_id}
                       for month, grant_id in current.series.handovers],
         "flags": [_flag_json(flag) for flag in current.flags],
     }

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from kube.api.access import api_access
 from kube.api.schemas import KecamatanSchema
-from kube.auth.models import ROLES
+from kube.auth.roles import can_log_in
 from kube.extensions import db
 from kube.groups.models import Region
 
@@ -15,7 +15,7 @@ blp = Blueprint("api_regions", __name__, url_prefix="/api/v1/regions", descripti
 
 
 @blp.route("", methods=["GET"])
-@api_access(blp, *ROLES)
+@api_access(blp, can_log_in)
 @blp.response(200, KecamatanSchema(many=True))
 def list_regions():
     """Kecamatan of Kota Serang with their kelurahan, by Kemendagri code."""

@@ -4,22 +4,22 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from flask import abort, current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 from sqlalchemy import func, select
 
 from kube.api.access import api_access, current_actor, error_documenter
-from kube.api.group_schemas import MAX_ID, InputSchema
-from kube.auth.models import ADMIN, LEADER, OFFICER, ROLES
+from kube.api.fields import InputSchema, PageArgsSchema, RupiahAmount
+from kube.auth.roles import can_log_in, can_report, can_verify_reports
 from kube.core.errors import ValidationFailed
 from kube.core.periods import format_period, parse_period
+from kube.core.transaction import transactional
 from kube.extensions import db
-from kube.groups import reports
 from kube.groups.access import get_group_or_404
-from kube.groups.models import Group, IncomeReport
+from kube.reports import operations, queries
+from kube.reports.models import IncomeReport
+from kube.reports.schedule import is_on_time
 
 blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Monthly income reports")
 
@@ -52,16 +52,6 @@ _errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
 # -- schemas ----------------------------------------------------------------------------------
 
-class Amount(fields.Raw):
-    """A whole-Rupiah amount, passed through as sent so the report rules give their own messages."""
-
-    def __init__(self, **kwargs):
-        # The documented maximum is REPORT_MAX_AMOUNT's default; the rules read the configured one.
-        metadata = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "example": 1_500_000}
-        messages = {"required": _l("Wajib diisi."), "null": _l("Wajib diisi.")}
-        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), error_messages=messages, **kwargs)
-
-
 class UtcDateTime(fields.DateTime):
     """A stored UTC timestamp, written with its offset."""
 
@@ -74,17 +64,18 @@ class UtcDateTime(fields.DateTime):
 class ReportInputSchema(InputSchema):
     """A month's report; `confirmed` accepts unusual values, `reason` explains changing a verified report."""
 
-    revenue = Amount(required=True, metadata={"description": "Omzet in whole Rupiah"})
-    expenses = Amount(required=True, metadata={"description": "Biaya in whole Rupiah"})
+    # The documented maximum is REPORT_MAX_AMOUNT's default; the report rules read the configured one.
+    revenue = RupiahAmount(required=True, metadata={"description": "Omzet in whole Rupiah", "maximum": 1_000_000_000})
+    expenses = RupiahAmount(required=True, metadata={"description": "Biaya in whole Rupiah", "maximum": 1_000_000_000})
     active_members = fields.Raw(
         allow_none=True, load_default=None,
         metadata={"type": "integer", "minimum": 0, "nullable": True,
                   "description": "Members active that month; default: the group's current member count"})
-    note = fields.String(allow_none=True, load_default="", metadata={"maxLength": reports.NOTE_MAX_LENGTH})
+    note = fields.String(allow_none=True, load_default="", metadata={"maxLength": operations.NOTE_MAX_LENGTH})
     confirmed = fields.Boolean(load_default=False,
                                metadata={"description": "Yes, the unusual values are right (see needs_confirmation)"})
     reason = fields.String(allow_none=True, load_default="",
-                           metadata={"maxLength": reports.REASON_MAX_LENGTH,
+                           metadata={"maxLength": operations.REASON_MAX_LENGTH,
                                      "description": "Why a verified report is changed (required then, officers only)"})
 
 
@@ -112,24 +103,10 @@ class IncomeReportSchema(Schema):
     verified_at = UtcDateTime(required=True, allow_none=True)
 
     def _on_time(self, report: IncomeReport) -> bool:
-        return reports.is_on_time(report.submitted_at, report.period, current_app.config["REPORT_DUE_DAY"],
-                                  reports.office_timezone())
-
-
-class ReportListArgsSchema(Schema):
-    """Query string of the report list."""
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+        return is_on_time(report.submitted_at, report.period, queries.due_day())
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-def _group(group_id: int) -> Group:
-    if group_id > MAX_ID:
-        abort(404)
-    return get_group_or_404(group_id)
-
 
 def _period(text: str) -> date:
     try:
@@ -142,7 +119,8 @@ def _period(text: str) -> date:
 # -- routes -----------------------------------------------------------------------------------
 
 @blp.route("/groups/<int:group_id>/income-reports/<period>", methods=["PUT"], parameters=[_period_parameter()])
-@api_access(blp, ADMIN, OFFICER, LEADER)
+@api_access(blp, can_report)
+@transactional
 @blp.arguments(ReportInputSchema)
 @blp.response(200, IncomeReportSchema, description="The month's report was replaced")
 @blp.alt_response(201, schema=IncomeReportSchema, description="The month's report was created")
@@ -153,44 +131,38 @@ def put_report(values, group_id, period):
     Officers and admins may enter it for the leader (recorded as such) and change a verified
     report with a `reason`; a leader may change their own group's report until it is verified.
     """
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     month = _period(period)
-    report, created = reports.submit_report(
-        group, month, {name: values.get(name) for name in reports.REPORT_FIELDS},
+    report, created = operations.submit_report(
+        group, month, {name: values.get(name) for name in operations.REPORT_FIELDS},
         current_actor(), confirmed=values["confirmed"], reason=values.get("reason"),
     )
-    db.session.commit()
     return report, 201 if created else 200
 
 
 @blp.route("/groups/<int:group_id>/income-reports", methods=["GET"])
-@api_access(blp, *ROLES)
-@blp.arguments(ReportListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
+@api_access(blp, can_log_in)
+@blp.arguments(PageArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
 @blp.response(200, IncomeReportSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER},
               description="Reports, newest month first; page metadata in X-Pagination")
 @_errors(404)
 def list_reports(args, group_id):
     """A group's reports (paginated with `page` and `per_page`, at most 200); a leader reads only their own."""
-    group = _group(group_id)
+    group = get_group_or_404(group_id)
     page, per_page = args["page"], args["per_page"]
-    condition = IncomeReport.group_id == group.id
-    total = db.session.scalar(select(func.count(IncomeReport.id)).where(condition))
-    items = db.session.scalars(
-        select(IncomeReport).where(condition).order_by(IncomeReport.period.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    total = db.session.scalar(select(func.count(IncomeReport.id)).where(IncomeReport.group_id == group.id))
+    items = db.session.scalars(queries.report_history(group).limit(per_page).offset((page - 1) * per_page)).all()
     metadata = blp._make_pagination_metadata(page, per_page, total)
     return items, {"X-Pagination": json.dumps(metadata)}
 
 
 @blp.route("/groups/<int:group_id>/income-reports/<period>/verify", methods=["POST"],
            parameters=[_period_parameter()])
-@api_access(blp, ADMIN, OFFICER)
+@api_access(blp, can_verify_reports)
+@transactional
 @blp.response(200, IncomeReportSchema, description="Verified; the leader can no longer change it")
 @_errors(404, 409, 422)
 def verify_report(group_id, period):
     """Verify a group's report for a month (officers and admins)."""
-    group = _group(group_id)
-    report = reports.verify_report(group, _period(period), current_actor())
-    db.session.commit()
-    return report
+    group = get_group_or_404(group_id)
+    return operations.verify_report(group, _period(period), current_actor())

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kube.auth.models import utcnow
+from kube.core.clock import utc_now
 from kube.extensions import db
 
 
@@ -16,7 +16,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     #: Kept as text so the entry stays readable if the account is renamed.
     username: Mapped[str | None] = mapped_column(String(64))

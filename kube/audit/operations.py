@@ -1,17 +1,12 @@
 """The one helper every state-changing operation calls to leave an audit record."""
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_login import current_user
-
 from kube.audit.models import AuditEntry
 from kube.extensions import db
 
 
-def record_audit(action: str, object_type: str, object_id, summary: str = "", actor=None) -> AuditEntry:
-    """Add an audit entry for `action` on an object; the actor defaults to the logged-in user."""
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+def record_audit(action: str, object_type: str, object_id, summary: str = "", *, actor) -> AuditEntry:
+    """Add an audit entry for `action` on an object by `actor` (None for the system itself, e.g. a command)."""
     entry = AuditEntry(
         user_id=getattr(actor, "id", None),
         username=getattr(actor, "username", None),

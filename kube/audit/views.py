@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kube.audit import bp
 from kube.audit.models import AuditEntry
-from kube.auth.models import ADMIN
+from kube.auth.roles import ADMIN
 from kube.auth.permissions import roles_required
 from kube.extensions import db
 

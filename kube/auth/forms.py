@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import EqualTo, Length, Optional, Regexp
 
 from kube.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from kube.auth.labels import ROLE_LABELS
+from kube.core.forms import REQUIRED, KubeForm
 
-ROLE_CHOICES = [
-    ("officer", _l("Petugas program")),
-    ("leader", _l("Ketua kelompok")),
-    ("viewer", _l("Peninjau (hanya baca)")),
-    ("admin", _l("Administrator")),
-]
+ROLE_CHOICES = list(ROLE_LABELS.items())
 LOCALE_CHOICES = [("id", "Bahasa Indonesia"), ("en", "English")]
 
-_required = DataRequired(message=_l("Wajib diisi."))
 _new_password_length = Length(
     min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
     message=_l("Kata sandi %(min)d sampai %(max)d karakter.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
@@ -27,38 +22,38 @@ _username_format = Regexp(
 )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KubeForm):
     """Username and password."""
 
-    username = StringField(_l("Nama pengguna"), validators=[_required, Length(max=64)])
-    password = PasswordField(_l("Kata sandi"), validators=[_required, Length(max=MAX_PASSWORD_LENGTH)])
+    username = StringField(_l("Nama pengguna"), validators=[REQUIRED, Length(max=64)])
+    password = PasswordField(_l("Kata sandi"), validators=[REQUIRED, Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField(_l("Ingat saya di perangkat ini"))
     submit = SubmitField(_l("Masuk"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(KubeForm):
     """A user changes their own password."""
 
-    current_password = PasswordField(_l("Kata sandi saat ini"), validators=[_required])
-    new_password = PasswordField(_l("Kata sandi baru"), validators=[_required, _new_password_length])
+    current_password = PasswordField(_l("Kata sandi saat ini"), validators=[REQUIRED])
+    new_password = PasswordField(_l("Kata sandi baru"), validators=[REQUIRED, _new_password_length])
     confirm = PasswordField(
         _l("Ulangi kata sandi baru"),
-        validators=[_required, EqualTo("new_password", message=_l("Kedua kata sandi tidak sama."))],
+        validators=[REQUIRED, EqualTo("new_password", message=_l("Kedua kata sandi tidak sama."))],
     )
     submit = SubmitField(_l("Simpan kata sandi"))
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(KubeForm):
     """A user's own language."""
 
     locale = SelectField(_l("Bahasa"), choices=LOCALE_CHOICES)
     submit = SubmitField(_l("Simpan"))
 
 
-class UserForm(FlaskForm):
+class UserForm(KubeForm):
     """An administrator edits an account's profile."""
 
-    full_name = StringField(_l("Nama lengkap"), validators=[_required, Length(max=120)])
+    full_name = StringField(_l("Nama lengkap"), validators=[REQUIRED, Length(max=120)])
     role = SelectField(_l("Peran"), choices=ROLE_CHOICES)
     nip = StringField(_l("NIP"), validators=[Optional(), Regexp(r"^[0-9 ]{8,32}$", message=_l("NIP berisi angka."))])
     position = StringField(_l("Jabatan"), validators=[Optional(), Length(max=120)])
@@ -70,18 +65,18 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     """An administrator creates an account with its first password."""
 
-    username = StringField(_l("Nama pengguna"), validators=[_required, _username_format])
-    password = PasswordField(_l("Kata sandi awal"), validators=[_required, _new_password_length])
+    username = StringField(_l("Nama pengguna"), validators=[REQUIRED, _username_format])
+    password = PasswordField(_l("Kata sandi awal"), validators=[REQUIRED, _new_password_length])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(KubeForm):
     """An administrator sets a new password for someone else."""
 
-    new_password = PasswordField(_l("Kata sandi baru"), validators=[_required, _new_password_length])
+    new_password = PasswordField(_l("Kata sandi baru"), validators=[REQUIRED, _new_password_length])
     submit = SubmitField(_l("Atur ulang kata sandi"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(KubeForm):
     """An empty form whose only job is to carry the CSRF token of a confirmed action."""
 
     submit = SubmitField(_l("Ya, lanjutkan"))

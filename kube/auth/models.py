@@ -1,7 +1,7 @@
 """User accounts, roles and hashed API tokens."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -11,16 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from kube.groups.models import Group
 
+from kube.auth.roles import LEADER, ROLES, can_see_all_groups
+from kube.core.clock import utc_now
 from kube.extensions import db
-
-ADMIN, OFFICER, LEADER, VIEWER = "admin", "officer", "leader", "viewer"
-ROLES = (ADMIN, OFFICER, LEADER, VIEWER)
-STAFF_ROLES = (ADMIN, OFFICER, VIEWER)
-
-
-def utcnow() -> datetime:
-    """The current moment, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
 
 
 class User(UserMixin, db.Model):
@@ -30,7 +23,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
         CheckConstraint("locale IN ('id', 'en')", name="locale_known"),
-        CheckConstraint("role = 'leader' OR group_id IS NULL", name="only_leaders_have_group"),
+        CheckConstraint(f"role = '{LEADER}' OR group_id IS NULL", name="only_leaders_have_group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,7 +39,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     #: Bumped on password change or deactivation so every old session ends.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_login_at: Mapped[datetime | None]
     #: For a leader: the one group whose data they may see and edit.
     # use_alter: users and groups refer to each other (a group's officer is a user).
@@ -62,14 +55,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
 
-    def has_role(self, *roles: str) -> bool:
-        """Whether this user holds one of the given roles."""
-        return self.role in roles
-
     @property
     def is_staff(self) -> bool:
         """Admins, officers and viewers see every group; leaders only their own."""
-        return self.role in STAFF_ROLES
+        return can_see_all_groups(self)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -83,7 +72,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]

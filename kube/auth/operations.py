@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kube.audit.operations import describe_changes, record_audit
-from kube.auth.models import ROLES, ApiToken, User, utcnow
+from kube.auth.models import ApiToken, User
+from kube.auth.roles import ROLES
 from kube.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from kube.core.clock import utc_now
 from kube.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kube.extensions import db
 
@@ -109,7 +111,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    user.last_login_at = utc_now()
     return user
 
 
@@ -120,7 +122,7 @@ def _token_digest(token: str) -> str:
 def issue_token(user: User, lifetime: timedelta) -> tuple[str, ApiToken]:
     """Create an API token; the plain token is returned once and only its hash is kept."""
     plain = secrets.token_urlsafe(32)
-    token = ApiToken(user=user, token_hash=_token_digest(plain), expires_at=utcnow() + lifetime)
+    token = ApiToken(user=user, token_hash=_token_digest(plain), expires_at=utc_now() + lifetime)
     db.session.add(token)
     db.session.flush()
     record_audit("token.issue", "user", user.id, f"token {token.id}", actor=user)
@@ -135,7 +137,7 @@ def user_for_token(plain: str) -> User | None:
     expires_at = token.expires_at
     if expires_at.tzinfo is None:  # SQLite returns naive datetimes
         expires_at = expires_at.replace(tzinfo=timezone.utc)
-    if expires_at <= datetime.now(timezone.utc) or not token.user.active:
+    if expires_at <= utc_now() or not token.user.active:
         return None
     return token.user
 
@@ -145,7 +147,7 @@ def revoke_token(plain: str, *, actor=None) -> bool:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
     if token is None or token.revoked_at is not None:
         return False
-    token.revoked_at = utcnow()
+    token.revoked_at = utc_now()
     record_audit("token.revoke", "user", token.user_id, f"token {token.id}", actor=actor)
     return True
 
@@ -154,4 +156,4 @@ def revoke_all_tokens(user: User) -> None:
     """Revoke every live token of a user."""
     for token in user.tokens:
         if token.revoked_at is None:
-            token.revoked_at = utcnow()
+            token.revoked_at = utc_now()

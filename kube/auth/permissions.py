@@ -1,4 +1,8 @@
-"""Access rules: every view declares who may use it, and anything undeclared is refused."""
+"""Route guards: every view declares who may use it, and anything undeclared is refused.
+
+Who holds what is decided in `kube.auth.roles`; this module only turns a capability into a
+guard on a view (401 or the login page for visitors, 403 for the wrong role).
+"""
 from __future__ import annotations
 
 from functools import wraps
@@ -6,7 +10,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from kube.auth.models import ROLES
+from kube.auth.roles import ROLES, Capability, can_log_in
 
 #: Set on each view function; the app refuses any view that lacks it (deny by default).
 ACCESS_ATTRIBUTE = "kube_access"
@@ -40,8 +44,13 @@ def roles_required(*roles: str):
     return decorator
 
 
+def allowed(capability: Capability):
+    """Allow only logged-in users holding `capability`, e.g. `@allowed(can_verify_reports)`."""
+    return roles_required(*capability.roles)
+
+
 #: Any logged-in user, whatever the role.
-login_required = roles_required(*ROLES)
+login_required = allowed(can_log_in)
 
 
 def declared_access(view_function) -> object | None:

@@ -13,24 +13,12 @@ from kube.auth.forms import (
     ChangePasswordForm, ConfirmForm, LoginForm, NewUserForm, PreferencesForm, ResetPasswordForm,
     UserForm,
 )
-from kube.auth.models import ADMIN, User
-from kube.auth.permissions import login_required, public, roles_required
-from kube.core.errors import DomainError
-from kube.core.forms import apply_domain_error
+from kube.auth.models import User
+from kube.auth.permissions import allowed, login_required, public
+from kube.auth.rate_limits import login_limit, username_rate_key
+from kube.auth.roles import can_manage_users
+from kube.core.transaction import attempt, committed
 from kube.extensions import db, limiter
-
-
-def login_limit() -> str:
-    """The configured login rate limit."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def username_rate_key() -> str:
-    """Rate-limit key for the account named in a login attempt (form or JSON)."""
-    name = request.form.get("username") if request.form else None
-    if name is None and request.is_json:
-        name = (request.get_json(silent=True) or {}).get("username")
-    return "login-account:" + operations.normalise_username(str(name or ""))
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,15 +40,14 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.username.data, form.password.data)
+        with committed():  # the last login moment, and a stronger hash when the old one was weak
+            user = operations.authenticate(form.username.data, form.password.data)
         if user is None:
-            db.session.commit()
             flash(_("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
         else:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a new session on login prevents session fixation
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(next_url)
     return render_template("auth/login.html", form=form)
 
@@ -82,8 +69,8 @@ def choose_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if current_user.is_authenticated:
-            operations.update_user(current_user, locale=code, actor=current_user)
-            db.session.commit()
+            with committed():
+                operations.update_user(current_user, locale=code, actor=current_user)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -94,21 +81,17 @@ def account():
     password_form = ChangePasswordForm(prefix="pw")
     preferences_form = PreferencesForm(prefix="pref", locale=current_user.locale)
     if password_form.submit.data and password_form.validate_on_submit():
-        try:
+        with attempt(password_form) as outcome:
             operations.change_own_password(
                 current_user, password_form.current_password.data, password_form.new_password.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(password_form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             login_user(current_user._get_current_object())  # stay logged in with the new session version
             flash(_("Kata sandi berhasil diubah."), "success")
             return redirect(url_for("auth.account"))
     elif preferences_form.submit.data and preferences_form.validate_on_submit():
-        operations.update_user(current_user, locale=preferences_form.locale.data, actor=current_user)
-        db.session.commit()
+        with committed():
+            operations.update_user(current_user, locale=preferences_form.locale.data, actor=current_user)
         session["locale"] = preferences_form.locale.data
         flash(_("Pengaturan disimpan."), "success")
         return redirect(url_for("auth.account"))
@@ -116,7 +99,7 @@ def account():
 
 
 @bp.route("/admin/users")
-@roles_required(ADMIN)
+@allowed(can_manage_users)
 def users():
     """All accounts, paginated."""
     page = db.paginate(select(User).order_by(User.role, User.username),
@@ -125,64 +108,52 @@ def users():
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(can_manage_users)
 def user_new():
     """Create an account."""
     form = NewUserForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             user = operations.create_user(
                 form.username.data, form.full_name.data, form.role.data, form.password.data,
                 nip=form.nip.data, position=form.position.data, locale=form.locale.data,
-                active=form.active.data,
+                active=form.active.data, actor=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
             return redirect(url_for("auth.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(can_manage_users)
 def user_edit(user_id: int):
     """Edit an account's profile, role and active flag."""
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.update_user(
                 user, full_name=form.full_name.data, role=form.role.data, nip=form.nip.data,
                 position=form.position.data, locale=form.locale.data, active=form.active.data,
                 actor=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Perubahan disimpan."), "success")
             return redirect(url_for("auth.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(can_manage_users)
 def user_deactivate(user_id: int):
     """Deactivate an account after confirmation; its sessions and tokens end."""
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as outcome:
             operations.update_user(user, active=False, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Pengguna %(u)s dinonaktifkan.", u=user.username), "success")
         return redirect(url_for("auth.users"))
     return render_template(
@@ -195,19 +166,15 @@ def user_deactivate(user_id: int):
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(can_manage_users)
 def user_reset_password(user_id: int):
     """Set a new password for another user."""
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, resolve=lambda name: form.new_password if name == "password" else None) as outcome:
             operations.set_password(user, form.new_password.data, actor=current_user, reason="reset")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error, default_field="new_password")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Kata sandi %(u)s diatur ulang.", u=user.username), "success")
             return redirect(url_for("auth.users"))
     return render_template("admin/reset_password.html", form=form, user=user)

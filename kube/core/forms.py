@@ -1,29 +1,110 @@
-"""Helpers shared by forms: showing a refused rule next to the field it concerns."""
+"""What every form shares: Indonesian WTForms messages, the Rupiah field, and showing a refused rule."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from kube.core.errors import DomainError
+from kube.core.formatting import format_amount_input
+from kube.core.money import parse_rupiah
+
+#: WTForms ships no Indonesian catalogue; its own parsing messages are given ours instead.
+WTFORMS_MESSAGES = {
+    "Not a valid date value.": _l("Tanggal tidak valid."),
+    "Not a valid integer value.": _l("Harus berupa angka bulat."),
+    "Not a valid choice.": _l("Pilihan tidak valid."),
+    "Invalid Choice: could not coerce.": _l("Pilihan tidak valid."),
+    "This field is required.": _l("Wajib diisi."),
+}
 
 
-def apply_domain_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
-    """Attach a domain error's field messages to the form, or to the form as a whole."""
-    attached = False
+#: A field that must not be left empty (DataRequired for text, InputRequired where 0 or a date is valid input).
+REQUIRED = DataRequired(message=_l("Wajib diisi."))
+INPUT_REQUIRED = InputRequired(message=_l("Wajib diisi."))
+
+
+def max_length(length: int) -> Length:
+    """At most `length` characters, said in the reader's language."""
+    return Length(max=length, message=_l("Paling banyak %(max)d karakter.", max=length))
+
+
+class _KubeMessages:
+    """A WTForms translations object that swaps the built-in messages for ours."""
+
+    def gettext(self, string: str) -> str:
+        message = WTFORMS_MESSAGES.get(string)
+        return str(message) if message is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class KubeForm(FlaskForm):
+    """A FlaskForm (CSRF included) whose WTForms messages are Kube's, in the reader's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _KubeMessages()
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value to an int; empty means None and junk means -1 (which no rule accepts)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class RupiahField(StringField):
+    """A whole-Rupiah amount read by the one parser (`kube.core.money`); `data` is an int or None."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Parse the typed amount; a refused one keeps the raw text so the person can correct it."""
+        self.data = None
+        if valuelist:
+            self.data = parse_rupiah(valuelist[0])  # AmountError (a ValueError) becomes this field's message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_amount_input(self.data)
+
+#: Maps an error's field name the form does not have as such (`lines.2.unit_value`, `password`)
+#: to the form field that shows it, or None to show the message on top of the form.
+FieldResolver = Callable[[str], Field | None]
+
+
+def show_domain_error(form: FlaskForm, error: DomainError, resolve: FieldResolver | None = None) -> None:
+    """Put a refused rule's messages next to their fields, and its full message on top unless a field shows it."""
     for name, messages in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + list(messages)
-            attached = True
-    if not attached and default_field and hasattr(form, default_field):
-        getattr(form, default_field).errors = list(getattr(form, default_field).errors) + [error.message]
-        attached = True
-    if not attached:
+        target = resolve(name) if resolve is not None else None
+        if target is None and "." not in name:
+            target = getattr(form, name, None)
+        if isinstance(target, Field) and not isinstance(target, FieldList):
+            target.errors = list(target.errors) + [m for m in messages if m not in target.errors]
+        else:
+            form.form_errors.extend(m for m in messages if m not in form.form_errors)
+    if error.message not in _shown(form) and error.message not in form.form_errors:
         form.form_errors.append(error.message)
 
 
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a refused rule next to its fields, and its full message on top unless a field shows it already."""
-    apply_domain_error(form, error)
-    shown = {message for field in form for message in field.errors}
-    if error.message not in shown and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
+def _shown(form: FlaskForm) -> set[str]:
+    """Every message already shown next to a field, rows of a FieldList included."""
+    shown: set[str] = set()
+    for field in form:
+        if isinstance(field, FieldList):
+            for row in field:
+                shown |= _shown(row.form) if hasattr(row, "form") else set(row.errors)
+        else:
+            shown |= set(field.errors if isinstance(field.errors, list) else [])
+    return shown

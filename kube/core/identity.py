@@ -9,6 +9,8 @@ from functools import cache
 from stdnum import numdb
 from stdnum.id import nik as stdnum_nik
 
+from kube.core.clock import office_today
+
 # Kube members are adults, so a birth year that would make someone younger than
 # this belongs to the 1900s (DOMAIN: the century is settled by an age window).
 ADULT_AGE = 18
@@ -74,7 +76,7 @@ def parse_nik(value: str, today: date | None = None) -> NikInfo:
         sex = "L"
     else:
         raise IdentityError("Tanggal lahir pada NIK tidak valid.")
-    birth = _nik_birth_date(day, month, yy, today or date.today())
+    birth = _nik_birth_date(day, month, yy, today or office_today())
     return NikInfo(nik=nik, region_code=nik[:6], sex=sex, birth_date=birth, serial=nik[12:])
 
 
@@ -84,7 +86,7 @@ def parse_kk(value: str, today: date | None = None) -> KkInfo:
     _check_province(kk, "No. KK")
     _check_serial(kk, "No. KK")
     day, month, yy = int(kk[6:8]), int(kk[8:10]), int(kk[10:12])
-    today = today or date.today()
+    today = today or office_today()
     # A card cannot be recorded in the future; otherwise the recent century is likelier.
     for year in (2000 + yy, 1900 + yy):
         recorded = _real_date(year, month, day)

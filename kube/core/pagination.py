@@ -1,13 +1,23 @@
-"""Pagination of a list already in memory, shaped like Flask-SQLAlchemy's for the `pagination` macro."""
+"""Pages of lists: the `?page=` argument, and pagination of a list already in memory."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from flask import request
+
+#: Page numbers beyond any real list are clamped so they never reach the database as huge offsets.
+MAX_PAGE = 100_000
+
+
+def page_arg() -> int:
+    """`?page=N` of this request, clamped to 1..MAX_PAGE (junk means 1)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
 
 @dataclass
 class ListPage:
-    """One page of an in-memory list, with the attributes the `pagination` macro reads."""
+    """One page of an in-memory list, shaped like Flask-SQLAlchemy's pagination for the `pagination` macro."""
 
     items: list
     page: int

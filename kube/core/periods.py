@@ -36,6 +36,21 @@ def add_months(value: date, months: int) -> date:
     return from_month_index(month_index(value) + months)
 
 
+def format_month_index(index: int) -> str:
+    """A month index as `YYYY-MM` (the form flag details and the API use)."""
+    return format_period(from_month_index(index))
+
+
 def first_of_month(value: date) -> date:
     """The first day of the month containing this date."""
     return value.replace(day=1)
+
+
+def last_complete_month(today: date) -> date:
+    """The latest month that has ended on `today`: the month before `today`'s."""
+    return add_months(first_of_month(today), -1)
+
+
+def months_ending(last: date, count: int) -> list[date]:
+    """`count` months up to and including `last`, oldest first."""
+    return [add_months(last, offset) for offset in range(1 - count, 1)]

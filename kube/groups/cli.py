@@ -6,8 +6,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from kube.auth.models import ADMIN, OFFICER, User
+from kube.auth.models import User
+from kube.auth.roles import can_import_members
 from kube.core.database import immediate_transactions
+from kube.core.transaction import committed
 from kube.extensions import db
 
 
@@ -27,21 +29,18 @@ def import_members_command(file: Path, actor_name: str | None):
         raise click.ClickException(error.message) from error
     # On SQLite the transaction takes the write lock from its first statement, so a web
     # request cannot slip a conflicting member in between the checks and the commit.
-    with immediate_transactions():
+    with immediate_transactions(), committed():
         actor = None
         if actor_name:
             actor = db.session.scalar(select(User).where(User.username == actor_name.strip().lower()))
-            if actor is None or not actor.active or actor.role not in (ADMIN, OFFICER):
-                db.session.rollback()
+            if not can_import_members(actor) or not actor.active:
                 raise click.ClickException(f"{actor_name}: bukan akun petugas atau administrator yang aktif.")
         with click.progressbar(length=len(table.rows), label=f"Memeriksa {len(table.rows)} baris") as bar:
             report = importer.import_table(table, actor, progress=bar.update)
         if not report.ok:
-            db.session.rollback()
             for error in report.errors:
                 click.echo(str(error), err=True)
             raise click.ClickException(f"{len(report.errors)} kesalahan; tidak ada anggota yang diimpor.")
-        db.session.commit()
     click.echo(f"{report.total} anggota diimpor ke {len(report.created)} kelompok:")
     for code, count in report.created.items():
         click.echo(f"  {code:<20} {count}")

@@ -22,9 +22,8 @@ from kube.auth.models import User
 from kube.core.identity import mask_nik
 from kube.extensions import db
 from kube.groups.importer import COLUMN_LABELS
-from kube.groups.labels import STATUS_LABELS
+from kube.groups.labels import STATUS_LABELS, business_type_labels
 from kube.groups.models import Group, Member, Region
-from kube.groups.operations import business_type_labels
 from kube.groups.queries import GroupFilters, filtered_groups, member_count_column
 
 #: Rows fetched per round trip while streaming.

@@ -6,62 +6,19 @@ kelurahan, duplicates, age) live in `kube.groups.operations` and come back as fi
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import EqualTo, Length, Optional, Regexp
 
 from kube.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from kube.core.clock import office_today
+from kube.core.forms import INPUT_REQUIRED, REQUIRED, KubeForm, max_length, optional_int
 from kube.groups.labels import ROLE_LABELS, SEX_LABELS
 from kube.groups.models import MEMBER_ROLES
-
-#: WTForms ships no Indonesian catalogue; its own parsing messages are given ours instead.
-WTFORMS_MESSAGES = {
-    "Not a valid date value.": _l("Tanggal tidak valid."),
-    "Not a valid integer value.": _l("Harus berupa angka bulat."),
-    "Not a valid choice.": _l("Pilihan tidak valid."),
-    "Invalid Choice: could not coerce.": _l("Pilihan tidak valid."),
-    "This field is required.": _l("Wajib diisi."),
-}
+from kube.groups.operations import LEADER_MEMBER_FIELDS, MEMBER_FIELDS
 
 
-class _IndonesianMessages:
-    """A WTForms translations object that swaps the built-in messages for ours."""
-
-    def gettext(self, string: str) -> str:
-        message = WTFORMS_MESSAGES.get(string)
-        return str(message) if message is not None else string
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-
-class KubeForm(FlaskForm):
-    """A FlaskForm (CSRF included) whose WTForms messages are Indonesian too."""
-
-    class Meta:
-        def get_translations(self, form):
-            return _IndonesianMessages()
-
-
-_required = DataRequired(message=_l("Wajib diisi."))
-_input_required = InputRequired(message=_l("Wajib diisi."))
-
-
-def _max(length: int) -> Length:
-    return Length(max=length, message=_l("Paling banyak %(max)d karakter.", max=length))
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value to an int; empty means None and junk means -1 (which no rule accepts)."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -69,21 +26,21 @@ def optional_int(value) -> int | None:
 class GroupForm(KubeForm):
     """A group's details; the pendamping field is removed for leaders."""
 
-    name = StringField(_l("Nama kelompok"), validators=[_required, _max(120)])
+    name = StringField(_l("Nama kelompok"), validators=[REQUIRED, max_length(120)])
     business_type = SelectField(_l("Jenis usaha"), validate_choice=False)
     kelurahan_code = SelectField(_l("Kelurahan"), validate_choice=False)
-    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
-    formed_on = DateField(_l("Tanggal terbentuk"), validators=[_input_required], default=office_today)
+    address = StringField(_l("Alamat"), validators=[Optional(), max_length(255)])
+    formed_on = DateField(_l("Tanggal terbentuk"), validators=[INPUT_REQUIRED], default=office_today)
     officer_id = SelectField(_l("Pendamping"), coerce=optional_int, validate_choice=False)
-    bank_name = StringField(_l("Nama bank"), validators=[Optional(), _max(60)])
-    bank_account = StringField(_l("Nomor rekening"), validators=[Optional(), _max(40)])
+    bank_name = StringField(_l("Nama bank"), validators=[Optional(), max_length(60)])
+    bank_account = StringField(_l("Nomor rekening"), validators=[Optional(), max_length(40)])
     submit = SubmitField(_l("Simpan"))
 
 
 class TransitionForm(KubeForm):
     """Confirm a status change, with an optional note for the history."""
 
-    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), _max(500)])
+    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), max_length(500)])
     submit = SubmitField(_l("Ya, ubah status"))
 
 
@@ -91,18 +48,18 @@ class LeaderAccountForm(KubeForm):
     """The login an officer creates for a group's leader."""
 
     username = StringField(_l("Nama pengguna"), validators=[
-        _required, Regexp(r"^[A-Za-z0-9._-]{3,64}$",
+        REQUIRED, Regexp(r"^[A-Za-z0-9._-]{3,64}$",
                           message=_l("3-64 karakter: huruf, angka, titik, garis bawah atau tanda hubung.")),
     ])
-    full_name = StringField(_l("Nama lengkap"), validators=[_required, _max(120)])
+    full_name = StringField(_l("Nama lengkap"), validators=[REQUIRED, max_length(120)])
     password = PasswordField(_l("Kata sandi awal"), validators=[
-        _required,
+        REQUIRED,
         Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
                message=_l("Kata sandi %(min)d sampai %(max)d karakter.", min=MIN_PASSWORD_LENGTH,
                           max=MAX_PASSWORD_LENGTH)),
     ])
     confirm = PasswordField(_l("Ulangi kata sandi"), validators=[
-        _required, EqualTo("password", message=_l("Kedua kata sandi tidak sama.")),
+        REQUIRED, EqualTo("password", message=_l("Kedua kata sandi tidak sama.")),
     ])
     submit = SubmitField(_l("Buat akun ketua"))
 
@@ -117,35 +74,34 @@ DECILE_CHOICES = [("", "-")] + [(n, str(n)) for n in range(1, 11)]
 class MemberForm(KubeForm):
     """A member's identity, welfare data and role, as an officer edits them."""
 
-    nik = StringField(_l("NIK"), validators=[_required, _max(40)],
+    nik = StringField(_l("NIK"), validators=[REQUIRED, max_length(40)],
                       description=_l("16 angka; spasi, titik atau tanda hubung boleh."))
-    kk = StringField(_l("No. KK"), validators=[_required, _max(40)],
+    kk = StringField(_l("No. KK"), validators=[REQUIRED, max_length(40)],
                      description=_l("16 angka; spasi, titik atau tanda hubung boleh."))
-    name = StringField(_l("Nama lengkap"), validators=[_required, _max(120)])
+    name = StringField(_l("Nama lengkap"), validators=[REQUIRED, max_length(120)])
     sex = SelectField(_l("Jenis kelamin"), choices=SEX_CHOICES, validate_choice=False,
                       description=_l("Kosongkan untuk mengambil dari NIK."))
     birth_date = DateField(_l("Tanggal lahir"), validators=[Optional()],
                            description=_l("Kosongkan untuk mengambil dari NIK."))
-    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
+    address = StringField(_l("Alamat"), validators=[Optional(), max_length(255)])
     kelurahan_code = SelectField(_l("Kelurahan tempat tinggal"), validate_choice=False)
-    phone = StringField(_l("Nomor telepon"), validators=[Optional(), _max(25)])
-    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[_input_required], default=1)
+    phone = StringField(_l("Nomor telepon"), validators=[Optional(), max_length(25)])
+    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[INPUT_REQUIRED], default=1)
     decile = SelectField(_l("Desil DTKS/DTSEN"), choices=DECILE_CHOICES, coerce=optional_int,
                          validate_choice=False)
     decile_as_of = DateField(_l("Data desil per tanggal"), validators=[Optional()])
     extreme_poor = BooleanField(_l("Miskin ekstrem"))
     role = SelectField(_l("Peran dalam kelompok"), choices=ROLE_CHOICES, validate_choice=False, default="anggota")
-    joined_on = DateField(_l("Tanggal bergabung"), validators=[_input_required])
+    joined_on = DateField(_l("Tanggal bergabung"), validators=[INPUT_REQUIRED])
     # Confirmations an officer gives when a soft rule asks for one (a new member, or a changed NIK or birth date).
     confirm_age = BooleanField(_l("Umur di luar rentang sudah diperiksa dan memang benar"))
-    prior_kube_override = TextAreaField(_l("Alasan pengecualian"), validators=[Optional(), _max(500)],
+    prior_kube_override = TextAreaField(_l("Alasan pengecualian"), validators=[Optional(), max_length(500)],
                                         description=_l("Wajib bila orang ini pernah menjadi anggota Kube "
                                                        "yang sudah menerima bantuan."))
     submit = SubmitField(_l("Simpan"))
 
     #: Fields passed to the member operations (the rest are confirmations and buttons).
-    value_fields = ("nik", "kk", "name", "sex", "birth_date", "address", "kelurahan_code", "phone",
-                    "household_size", "decile", "decile_as_of", "extreme_poor", "role", "joined_on")
+    value_fields = MEMBER_FIELDS
 
 
 class NewMemberForm(MemberForm):
@@ -158,17 +114,17 @@ class NewMemberForm(MemberForm):
 class MemberContactForm(KubeForm):
     """What a group's leader may keep current: contact details and household size."""
 
-    address = StringField(_l("Alamat"), validators=[Optional(), _max(255)])
-    phone = StringField(_l("Nomor telepon"), validators=[Optional(), _max(25)])
-    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[_input_required])
+    address = StringField(_l("Alamat"), validators=[Optional(), max_length(255)])
+    phone = StringField(_l("Nomor telepon"), validators=[Optional(), max_length(25)])
+    household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[INPUT_REQUIRED])
     submit = SubmitField(_l("Simpan"))
 
-    value_fields = ("address", "phone", "household_size")
+    value_fields = LEADER_MEMBER_FIELDS
 
 
 class LeaveForm(KubeForm):
     """Record that a member left the group."""
 
-    left_on = DateField(_l("Tanggal keluar"), validators=[_input_required], default=office_today)
-    reason = TextAreaField(_l("Alasan"), validators=[Optional(), _max(500)])
+    left_on = DateField(_l("Tanggal keluar"), validators=[INPUT_REQUIRED], default=office_today)
+    reason = TextAreaField(_l("Alasan"), validators=[Optional(), max_length(500)])
     submit = SubmitField(_l("Ya, catat keluar"))

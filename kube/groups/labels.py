@@ -1,9 +1,13 @@
-"""Indonesian names for group statuses, member roles and sexes, and the template filters that show them."""
+"""Words for group statuses, member roles, sexes and business types, in the reader's language.
+
+Plain dictionaries and functions: forms build their choices from them, operations name statuses
+in their refusals, and the views register them as template filters.
+"""
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-
-from kube.groups import bp
 
 STATUS_LABELS = {
     "proposed": _l("Diusulkan"),
@@ -30,33 +34,40 @@ ROLE_LABELS = {
 SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 
 
-@bp.app_template_filter("group_status")
+def _label(labels: dict, value: str | None) -> str:
+    return str(labels.get(value, value or "-"))
+
+
 def group_status(status: str | None) -> str:
     """A group status in words: `proposed` -> Diusulkan."""
-    return str(STATUS_LABELS.get(status, status or "-"))
+    return _label(STATUS_LABELS, status)
 
 
-@bp.app_template_filter("status_badge")
 def status_badge(status: str | None) -> str:
     """The badge class for a group status."""
     return STATUS_BADGES.get(status, "")
 
 
-@bp.app_template_filter("member_role")
 def member_role(role: str | None) -> str:
     """A member's role in words: `bendahara` -> Bendahara."""
-    return str(ROLE_LABELS.get(role, role or "-"))
+    return _label(ROLE_LABELS, role)
 
 
-@bp.app_template_filter("sex_label")
 def sex_label(sex: str | None) -> str:
     """L -> Laki-laki, P -> Perempuan."""
-    return str(SEX_LABELS.get(sex, sex or "-"))
+    return _label(SEX_LABELS, sex)
 
 
-@bp.app_template_filter("business_type")
+def business_type_labels() -> dict[str, str]:
+    """Configured business types, code -> label in the reader's language (the configuration holds Indonesian)."""
+    return {code: _(label) for code, label in current_app.config["BUSINESS_TYPES"]}
+
+
 def business_type(code: str | None) -> str:
-    """A business type's configured label."""
-    from kube.groups.operations import business_type_labels
-
+    """A business type's label in words: `sewa_tenda` -> Sewa tenda dan kursi."""
     return business_type_labels().get(code, code or "-")
+
+
+#: Template filters of this feature, registered by its views.
+TEMPLATE_FILTERS = {"group_status": group_status, "status_badge": status_badge, "member_role": member_role,
+                    "sex_label": sex_label, "business_type": business_type}

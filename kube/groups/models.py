@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kube.auth.models import utcnow
+from kube.core.clock import utc_now
 from kube.extensions import db
 
 if TYPE_CHECKING:
@@ -68,8 +68,8 @@ class Group(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="proposed", index=True)
     #: Set when the group first receives a Kube grant; its members may not join another Kube.
     kube_grant_received_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
     kelurahan: Mapped[Region] = relationship()
     officer: Mapped["User | None"] = relationship(foreign_keys=[officer_id])
@@ -101,7 +101,7 @@ class GroupStatusChange(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500), default="")
 
@@ -163,7 +163,7 @@ class Member(db.Model):
     prior_kube_override: Mapped[str | None] = mapped_column(String(500))
     #: The officer confirmed an age outside 18-60 when registering.
     age_confirmed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     group: Mapped[Group] = relationship(back_populates="members")
     kelurahan: Mapped[Region] = relationship()
@@ -171,39 +171,3 @@ class Member(db.Model):
     def __repr__(self) -> str:
         return f"<Member {self.name} {self.role} of {self.group_id}>"
 
-
-class IncomeReport(db.Model):
-    """A group's revenue and expenses for one month, reported by its leader (or an officer for them)."""
-
-    __tablename__ = "income_reports"
-    __table_args__ = (
-        UniqueConstraint("group_id", "period"),
-        CheckConstraint("revenue >= 0 AND revenue <= 1000000000", name="revenue_range"),
-        CheckConstraint("expenses >= 0 AND expenses <= 1000000000", name="expenses_range"),
-        CheckConstraint("net = revenue - expenses", name="net_is_difference"),
-        CheckConstraint("active_members >= 0", name="members_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    #: The month reported, as its first day (a period YYYY-MM).
-    period: Mapped[date] = mapped_column(index=True)
-    #: Omzet and biaya in whole Rupiah; net may be negative (a loss).
-    revenue: Mapped[int] = mapped_column(BigInteger)
-    expenses: Mapped[int] = mapped_column(BigInteger)
-    net: Mapped[int] = mapped_column(BigInteger)
-    active_members: Mapped[int]
-    note: Mapped[str] = mapped_column(String(500), default="")
-    #: The person asked "Apakah angka ini sudah benar?" and said yes.
-    confirmed_unusual: Mapped[bool] = mapped_column(default=False)
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: An officer typed it in for the leader.
-    entered_on_behalf: Mapped[bool] = mapped_column(default=False)
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    verified_at: Mapped[datetime | None]
-
-    group: Mapped[Group] = relationship()
-    submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])
-    verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])

@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from kube.audit.operations import describe_changes, record_audit
-from kube.auth.models import ADMIN, LEADER, OFFICER, User
+from kube.auth.models import User
+from kube.auth.roles import LEADER, OFFICER, can_manage_groups
 from kube.core.clock import office_today
 from kube.core.database import saved_or_conflict
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
+from kube.groups.labels import business_type_labels, group_status
 from kube.groups.models import MEMBER_ROLES, SINGLE_ROLES, Group, GroupStatusChange, Member, Region
 
 #: The group state machine: from status -> statuses it may move to.
@@ -39,11 +41,8 @@ GROUP_FIELDS = ("name", "business_type", "kelurahan_code", "address", "formed_on
                 "bank_name", "bank_account")
 MEMBER_FIELDS = ("nik", "kk", "name", "sex", "birth_date", "address", "kelurahan_code", "phone",
                  "household_size", "decile", "decile_as_of", "extreme_poor", "role", "joined_on")
-
-
-def business_type_labels() -> dict[str, str]:
-    """Configured business types: code -> label."""
-    return dict(current_app.config["BUSINESS_TYPES"])
+#: What a group's leader may keep current about its members.
+LEADER_MEMBER_FIELDS = ("address", "phone", "household_size")
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -96,7 +95,7 @@ def create_group(values: dict, actor: User) -> Group:
 def update_group(group: Group, values: dict, actor: User) -> Group:
     """Change a group's details (not its status, which has its own transitions)."""
     values = {key: value for key, value in values.items() if key in GROUP_FIELDS}
-    if actor.role == LEADER:
+    if not can_manage_groups(actor):
         values.pop("officer_id", None)  # a leader cannot choose their own pendamping
     _check_group_values(values)
     before = {key: getattr(group, key) for key in values}
@@ -123,12 +122,6 @@ def activation_problems(group: Group) -> list[str]:
     return problems
 
 
-def _status_label(status: str) -> str:
-    from kube.groups.labels import STATUS_LABELS  # the labels module registers template filters on bp
-
-    return str(STATUS_LABELS.get(status, status))
-
-
 def allowed_transitions(group: Group) -> tuple[str, ...]:
     """Statuses this group may move to from where it is."""
     return GROUP_TRANSITIONS.get(group.status, ())
@@ -138,7 +131,7 @@ def transition_group(group: Group, to_status: str, actor: User, note: str = "") 
     """Move a group along its state machine, or raise InvalidTransition."""
     if to_status not in allowed_transitions(group):
         raise InvalidTransition(_("Status kelompok tidak dapat diubah dari %(a)s ke %(b)s.",
-                                  a=_status_label(group.status), b=_status_label(to_status)))
+                                  a=group_status(group.status), b=group_status(to_status)))
     if to_status == "active":
         problems = activation_problems(group)
         if problems:
@@ -253,7 +246,7 @@ def _prior_grant_override(group: Group, nik: str, actor: User, checks: MemberChe
         message = _("Orang ini pernah menjadi anggota Kube %(c)s yang sudah menerima bantuan. "
                     "Petugas dapat menerimanya hanya dengan alasan tertulis.", c=previous.code)
         raise PriorKubeGrant(message, fields={"nik": [message]})
-    if actor.role not in (OFFICER, ADMIN):
+    if not can_manage_groups(actor):
         raise PermissionDenied(_("Hanya petugas yang dapat memberi pengecualian ini."))
     return override
 
@@ -277,7 +270,7 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
     today = today or office_today()
     if group.status not in OPEN_STATUSES:
         raise InvalidTransition(_("Anggota tidak dapat ditambahkan ke kelompok berstatus %(s)s.",
-                                  s=_status_label(group.status)))
+                                  s=group_status(group.status)))
     values = {key: values.get(key) for key in MEMBER_FIELDS if key in values}
     values.setdefault("role", "anggota")
     values.setdefault("kelurahan_code", group.kelurahan_code)
@@ -313,11 +306,11 @@ def update_member(member: Member, values: dict, actor: User, checks: MemberCheck
         raise InvalidTransition(_("Data anggota yang sudah keluar tidak dapat diubah."))
     if member.group.status not in OPEN_STATUSES:
         raise InvalidTransition(_("Anggota kelompok berstatus %(s)s tidak dapat diubah.",
-                                  s=_status_label(member.group.status)))
+                                  s=group_status(member.group.status)))
     values = {key: value for key, value in values.items() if key in MEMBER_FIELDS}
-    if actor.role == LEADER:
+    if not can_manage_groups(actor):
         # Leaders keep contact details current; identity and offices stay with the officers.
-        values = {key: value for key, value in values.items() if key in ("address", "phone", "household_size")}
+        values = {key: value for key, value in values.items() if key in LEADER_MEMBER_FIELDS}
     merged = {key: getattr(member, key) for key in MEMBER_FIELDS} | values
     if {"nik", "kk", "sex", "birth_date"} & set(values):
         _identity(merged, today)

@@ -8,12 +8,12 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from kube.auth.models import OFFICER, User
+from kube.auth.models import User
+from kube.auth.roles import OFFICER, can_see_full_nik, visible_groups
 from kube.core.identity import normalize_number
 from kube.extensions import db
-from kube.groups.access import may_see_full_nik, visible_group_ids_filter
+from kube.groups.labels import business_type_labels
 from kube.groups.models import GROUP_STATUSES, Group, Member, Region
-from kube.groups.operations import business_type_labels
 
 #: Sort keys offered on the group list -> what they order by (the member count is added per query).
 GROUP_SORTS = ("code", "name", "formed_on", "members")
@@ -79,7 +79,7 @@ def officer_choices(include_id: int | None = None) -> list[User]:
 
 # -- NIK search -------------------------------------------------------------------------------
 
-def nik_condition(column, text: str):
+def nik_condition(column, text: str, viewer):
     """Match a NIK typed with or without separators: whole NIKs for everyone, parts only for full-NIK roles.
 
     Roles that see masked NIKs may find a person by the full number, but not probe digit by
@@ -91,7 +91,7 @@ def nik_condition(column, text: str):
         return None
     if len(digits) == 16:
         return column == digits
-    if len(digits) >= MIN_PARTIAL_NIK_DIGITS and may_see_full_nik():
+    if len(digits) >= MIN_PARTIAL_NIK_DIGITS and can_see_full_nik(viewer):
         return column.contains(digits, autoescape=True)
     return None
 
@@ -103,15 +103,23 @@ def _choice(value: str | None, allowed) -> str:
     return value if value in allowed else ""
 
 
-def kelurahan_codes_of(kecamatan_code: str):
-    """The codes of a kecamatan's kelurahan, as a subquery for `IN`."""
-    return select(Region.code).where(Region.parent_code == kecamatan_code, Region.level == "kelurahan")
+def in_kecamatan(kelurahan_code_column, kecamatan_code: str):
+    """A WHERE clause: the kelurahan in `kelurahan_code_column` lies in this kecamatan.
+
+    The one definition of "in a kecamatan" for groups, members, grants, flags and reports.
+    """
+    return kelurahan_code_column.in_(
+        select(Region.code).where(Region.parent_code == kecamatan_code, Region.level == "kelurahan"))
 
 
 @dataclass
 class GroupFilters:
-    """What the group list is narrowed and ordered by, parsed from query arguments (unknown values ignored)."""
+    """What the group list is narrowed and ordered by, parsed from query arguments (unknown values ignored).
 
+    `viewer` is the user asking: the list only ever holds the groups they may see.
+    """
+
+    viewer: object = None
     q: str = ""
     kecamatan: str = ""
     kelurahan: str = ""
@@ -123,7 +131,7 @@ class GroupFilters:
     descending: bool = False
 
     @classmethod
-    def from_args(cls, args, business_types=None) -> GroupFilters:
+    def from_args(cls, args, viewer, business_types=None) -> GroupFilters:
         """Read `q`, `kecamatan`, `kelurahan`, `status`, `business_type`, `officer` and `sort` (`-name` = descending).
 
         The list page and its CSV/XLSX export both read their arguments here, so the export link
@@ -141,6 +149,7 @@ class GroupFilters:
         if officer != "none" and not (officer.isascii() and officer.isdigit()):
             officer = ""
         return cls(
+            viewer=viewer,
             q=(args.get("q") or "").strip()[:100],
             kecamatan=(args.get("kecamatan") or "").strip()[:13],
             kelurahan=(args.get("kelurahan") or "").strip()[:13],
@@ -157,6 +166,13 @@ class GroupFilters:
         return ("-" if self.descending else "") + self.sort
 
 
+def current_member_count(group: Group) -> int:
+    """The group's current members (those who have not left), counted in SQL."""
+    return db.session.scalar(
+        select(func.count(Member.id)).where(Member.group_id == group.id, Member.left_on.is_(None))
+    ) or 0
+
+
 def member_count_column():
     """Current members of the group in the enclosing query (a correlated scalar subquery)."""
     return (
@@ -170,11 +186,11 @@ def member_count_column():
 
 def group_conditions(filters: GroupFilters) -> list:
     """WHERE clauses for the filters, limited to the groups the current user may see."""
-    conditions = [visible_group_ids_filter(Group.id)]
+    conditions = [visible_groups(filters.viewer, Group.id)]
     if filters.q:
         member = aliased(Member)  # an alias: the member export selects Member itself
         member_match = member.name.icontains(filters.q, autoescape=True)
-        by_nik = nik_condition(member.nik, filters.q)
+        by_nik = nik_condition(member.nik, filters.q, filters.viewer)
         if by_nik is not None:
             member_match = or_(member_match, by_nik)
         conditions.append(or_(
@@ -183,7 +199,7 @@ def group_conditions(filters: GroupFilters) -> list:
             exists().where(member.group_id == Group.id, member.left_on.is_(None), member_match),
         ))
     if filters.kecamatan:
-        conditions.append(Group.kelurahan_code.in_(kelurahan_codes_of(filters.kecamatan)))
+        conditions.append(in_kecamatan(Group.kelurahan_code, filters.kecamatan))
     if filters.kelurahan:
         conditions.append(Group.kelurahan_code == filters.kelurahan)
     if filters.status:
@@ -255,16 +271,18 @@ def paginate_groups(filters: GroupFilters, per_page: int) -> RowPagination:
 
 @dataclass
 class MemberFilters:
-    """Member search across groups: name or NIK, kecamatan of residence, current or former."""
+    """Member search across groups: name or NIK, kecamatan of residence, current or former, as `viewer` may see."""
 
+    viewer: object = None
     q: str = ""
     kecamatan: str = ""
     membership: str = ""
 
     @classmethod
-    def from_args(cls, args) -> MemberFilters:
+    def from_args(cls, args, viewer) -> MemberFilters:
         """Read `q`, `kecamatan` and `membership` (current, former or empty for both)."""
         return cls(
+            viewer=viewer,
             q=(args.get("q") or "").strip()[:100],
             kecamatan=(args.get("kecamatan") or "").strip()[:13],
             membership=_choice(args.get("membership"), MEMBERSHIP_FILTERS),
@@ -276,16 +294,16 @@ def member_search_query(filters: MemberFilters) -> Select:
     query = (
         select(Member)
         .join(Member.group)
-        .where(visible_group_ids_filter(Member.group_id))
+        .where(visible_groups(filters.viewer, Member.group_id))
         .options(joinedload(Member.group), joinedload(Member.kelurahan))
         .order_by(func.lower(Member.name), Member.id)
     )
     if filters.q:
         match = Member.name.icontains(filters.q, autoescape=True)
-        by_nik = nik_condition(Member.nik, filters.q)
+        by_nik = nik_condition(Member.nik, filters.q, filters.viewer)
         query = query.where(or_(match, by_nik) if by_nik is not None else match)
     if filters.kecamatan:
-        query = query.where(Member.kelurahan_code.in_(kelurahan_codes_of(filters.kecamatan)))
+        query = query.where(in_kecamatan(Member.kelurahan_code, filters.kecamatan))
     if filters.membership == "current":
         query = query.where(Member.left_on.is_(None))
     elif filters.membership == "former":

@@ -1,9 +1,6 @@
 """HTML pages for importing members from CSV/XLSX and exporting groups and members."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,11 +9,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
-from kube.auth.models import ADMIN, OFFICER, VIEWER
-from kube.auth.permissions import roles_required
-from kube.extensions import db
+from kube.auth.permissions import allowed
+from kube.auth.roles import can_import_members, can_see_all_groups, can_see_full_nik
+from kube.core.clock import office_today
+from kube.core.transaction import committed
 from kube.groups import bp, exporter, importer
-from kube.groups.access import may_see_full_nik
 from kube.groups.queries import GroupFilters
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +32,7 @@ class ImportForm(FlaskForm):
 
 
 def _today_stamp() -> str:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date().isoformat()
+    return office_today().isoformat()
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -43,7 +40,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 
 @bp.route("/groups/import", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_import_members)
 def import_members():
     """Upload a member list; import every row or, on any error, none and list every error."""
     form = ImportForm()
@@ -51,23 +48,23 @@ def import_members():
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(importer.MAX_BYTES + 1)
-        report = importer.import_members(data, upload.filename or "", current_user._get_current_object(),
-                                         max_rows=importer.WEB_MAX_ROWS)
+        # A file with any bad row imports nothing: the importer keeps none of its rows, so the edge commits nothing.
+        with committed():
+            report = importer.import_members(data, upload.filename or "", current_user._get_current_object(),
+                                             max_rows=importer.WEB_MAX_ROWS)
         if report.ok:
-            db.session.commit()
             per_group = ", ".join(f"{code} ({n})" for code, n in report.created.items())
             flash(_("Impor berhasil: %(n)d anggota ditambahkan ke %(g)d kelompok: %(list)s.",
                     n=report.total, g=len(report.created), list=per_group), "success")
             target = "groups.index" if "groups.index" in current_app.view_functions else "groups.import_members"
             return redirect(url_for(target))
-        db.session.rollback()
     return render_template("groups/import.html", form=form, report=report,
                            max_rows=importer.WEB_MAX_ROWS, cli_max_rows=importer.MAX_ROWS,
                            max_mb=importer.MAX_BYTES // (1024 * 1024))
 
 
 @bp.route("/groups/import/template.xlsx")
-@roles_required(ADMIN, OFFICER)
+@allowed(can_import_members)
 def import_template():
     """An example member list with the expected headers."""
     return Response(importer.template_xlsx(), mimetype=XLSX_TYPE,
@@ -85,16 +82,16 @@ def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
 
 
 @bp.route("/groups/export.<fmt>")
-@roles_required(ADMIN, OFFICER, VIEWER)
+@allowed(can_see_all_groups)
 def export_groups(fmt: str):
     """The groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.group_rows(GroupFilters.from_args(request.args), mask=not may_see_full_nik())
+    rows = exporter.group_rows(GroupFilters.from_args(request.args, current_user), mask=not can_see_full_nik(current_user))
     return _export("kelompok", fmt, exporter.GROUP_HEADERS, rows, "Kelompok")
 
 
 @bp.route("/members/export.<fmt>")
-@roles_required(ADMIN, OFFICER, VIEWER)
+@allowed(can_see_all_groups)
 def export_members(fmt: str):
     """The current members of the groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.member_rows(GroupFilters.from_args(request.args), mask=not may_see_full_nik())
+    rows = exporter.member_rows(GroupFilters.from_args(request.args, current_user), mask=not can_see_full_nik(current_user))
     return _export("anggota", fmt, exporter.MEMBER_HEADERS, rows, "Anggota")

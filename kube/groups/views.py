@@ -7,33 +7,31 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kube.auth.models import ADMIN, LEADER, OFFICER, VIEWER, User
-from kube.auth.permissions import login_required, roles_required
+from kube.auth.models import User
+from kube.auth.permissions import allowed, login_required
+from kube.auth.roles import (
+    LEADER, OFFICER, can_edit_group_details, can_manage_groups, can_see_all_groups, can_see_full_nik,
+)
 from kube.core.errors import DomainError, NeedsConfirmation
-from kube.core.forms import show_domain_error
+from kube.core.transaction import attempt
 from kube.extensions import db
-from kube.groups import bp, operations
-from kube.groups.access import get_group_or_404, get_member_or_404, may_see_full_nik
+from kube.groups import bp, labels, operations
+from kube.groups.access import get_group_or_404, get_member_or_404
 from kube.groups.forms import (
     GroupForm, LeaderAccountForm, LeaveForm, MemberContactForm, MemberForm, NewMemberForm, TransitionForm,
 )
-from kube.groups.labels import STATUS_LABELS, TRANSITION_ACTIONS
+from kube.groups.labels import STATUS_LABELS, TRANSITION_ACTIONS, business_type_labels
 from kube.groups.models import GROUP_STATUSES, Group, GroupStatusChange, Member, Region
-from kube.groups.reports import group_reports_context
-from kube.ledger.queries import group_ledger_context
 from kube.groups.queries import (
     GroupFilters, MemberFilters, RegionCatalogue, member_search_query, officer_choices,
     paginate_groups,
 )
+from kube.ledger.views import group_panel as ledger_panel
+from kube.monitoring.views import group_panel as monitoring_panel
+from kube.reports.views import group_panel as reports_panel
 
-#: Roles that register and change groups and members.
-MANAGERS = (ADMIN, OFFICER)
-STAFF = (ADMIN, OFFICER, VIEWER)
-
-
-
-def _can_manage() -> bool:
-    return current_user.role in MANAGERS
+for _name, _filter in labels.TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 
 # -- the list ---------------------------------------------------------------------------------
@@ -47,8 +45,8 @@ def index():
             return redirect(url_for("groups.detail", group_id=current_user.group_id))
         flash(_("Akun Anda belum dihubungkan ke kelompok. Hubungi petugas Dinas Sosial."), "warning")
         return redirect(url_for("main.index"))
-    business_types = operations.business_type_labels()
-    filters = GroupFilters.from_args(request.args, business_types)
+    business_types = business_type_labels()
+    filters = GroupFilters.from_args(request.args, current_user, business_types)
     regions = RegionCatalogue.load()
     officers = officer_choices()
     page = paginate_groups(filters, current_app.config["PER_PAGE"])
@@ -62,7 +60,7 @@ def index():
     return render_template(
         "groups/index.html", page=page, filters=filters, regions=regions, officers=officers,
         business_types=business_types, statuses=STATUS_LABELS, sort_url=sort_url,
-        can_manage=_can_manage(),
+        can_manage=can_manage_groups(current_user),
         export_available="groups.export_groups" in current_app.view_functions,
         export_args={k: v for k, v in request.args.items() if k not in ("page", "fmt")},
     )
@@ -74,7 +72,6 @@ def index():
 @login_required
 def detail(group_id: int):
     """A group's facts, members (current and former), status history, leader logins and next steps."""
-    from kube.monitoring.views import group_monitoring_context  # monitoring imports the groups package
     get_group_or_404(group_id)  # the access rule, before anything is shown
     group = db.session.get(Group, group_id, populate_existing=True, options=[
         joinedload(Group.kelurahan),
@@ -88,19 +85,19 @@ def detail(group_id: int):
     ).all()
     current = group.current_members
     former = sorted((m for m in group.members if m.left_on is not None), key=lambda m: (m.left_on, m.id))
-    can_manage = _can_manage()
+    can_manage = can_manage_groups(current_user)
     transitions = operations.allowed_transitions(group) if can_manage else ()
     return render_template(
         "groups/detail.html", group=group, kecamatan=kecamatan, leaders=leaders, current=current, former=former,
         transitions=transitions, transition_actions=TRANSITION_ACTIONS, can_manage=can_manage,
         can_edit_members=group.status in operations.OPEN_STATUSES,
-        full_nik=may_see_full_nik(), monitoring=group_monitoring_context(group),
-        **group_reports_context(group), **group_ledger_context(group),
+        full_nik=can_see_full_nik(current_user), monitoring=monitoring_panel(group),
+        **reports_panel(group), **ledger_panel(group),
     )
 
 
 def _group_form_choices(form: GroupForm, regions: RegionCatalogue, officer_id: int | None = None) -> None:
-    form.business_type.choices = list(operations.business_type_labels().items())
+    form.business_type.choices = list(business_type_labels().items())
     form.kelurahan_code.choices = {"": [("", _("Pilih kelurahan"))], **regions.kelurahan_choices()}
     if form.officer_id is not None:
         form.officer_id.choices = [("", _("Belum ditentukan"))] + [
@@ -117,7 +114,7 @@ def _group_values(form: GroupForm) -> dict:
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_manage_groups)
 def new():
     """Register a group (status `proposed`)."""
     form = GroupForm()
@@ -125,42 +122,34 @@ def new():
     if request.method == "GET" and current_user.role == OFFICER:
         form.officer_id.data = current_user.id
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             group = operations.create_group(_group_values(form), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Kelompok %(c)s (%(n)s) didaftarkan.", c=group.code, n=group.name), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/form.html", form=form, group=None)
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER, LEADER)
+@allowed(can_edit_group_details)
 def edit(group_id: int):
     """Change a group's details; a leader may change their own group but not its pendamping."""
     group = get_group_or_404(group_id)
     form = GroupForm(obj=group)
-    if current_user.role == LEADER:
+    if not can_manage_groups(current_user):
         del form.officer_id
     _group_form_choices(form, RegionCatalogue.load(), officer_id=group.officer_id)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.update_group(group, _group_values(form), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Perubahan disimpan."), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/form.html", form=form, group=group)
 
 
 @bp.route("/groups/<int:group_id>/status/<to>", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_manage_groups)
 def transition(group_id: int, to: str):
     """Confirm and apply a status change; a refused change is shown and nothing is saved."""
     if to not in GROUP_STATUSES:
@@ -169,13 +158,9 @@ def transition(group_id: int, to: str):
     form = TransitionForm()
     if form.validate_on_submit():
         before = group.status
-        try:
+        with attempt(form) as outcome:
             operations.transition_group(group, to, current_user, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Status %(c)s diubah dari %(a)s menjadi %(b)s.", c=group.code, a=STATUS_LABELS[before],
                     b=STATUS_LABELS[to]), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
@@ -189,7 +174,7 @@ def transition(group_id: int, to: str):
 
 
 @bp.route("/groups/<int:group_id>/leader", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_manage_groups)
 def leader_new(group_id: int):
     """Create the login of the group's leader (ketua)."""
     group = get_group_or_404(group_id)
@@ -197,14 +182,10 @@ def leader_new(group_id: int):
     if request.method == "GET" and group.ketua is not None:
         form.full_name.data = group.ketua.name
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             user = operations.create_leader_account(group, form.username.data, form.full_name.data,
                                                     form.password.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Akun ketua %(u)s dibuat untuk %(c)s.", u=user.username, c=group.code), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/leader_form.html", form=form, group=group)
@@ -256,7 +237,7 @@ def _asked_confirmations(form, error: DomainError | None = None) -> dict:
 
 
 @bp.route("/groups/<int:group_id>/members/new", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_manage_groups)
 def member_new(group_id: int):
     """Register a member; unusual ages and former grant recipients ask for the officer's confirmation."""
     group = get_group_or_404(group_id)
@@ -267,21 +248,17 @@ def member_new(group_id: int):
     _take_confirmations(form)
     asked = _asked_confirmations(form)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             member = operations.add_member(group, _member_values(form), current_user, _member_checks(form))
-        except DomainError as error:
-            db.session.rollback()
-            asked = _asked_confirmations(form, error)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        asked = _asked_confirmations(form, outcome.error)
+        if outcome.ok:
             flash(_("%(n)s ditambahkan ke %(c)s.", n=member.name, c=group.code), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/member_form.html", form=form, group=group, member=None, **asked)
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER, LEADER)
+@allowed(can_edit_group_details)
 def member_edit(member_id: int):
     """Change a member's data; the group's leader may change only contact details.
 
@@ -289,7 +266,7 @@ def member_edit(member_id: int):
     """
     member = get_member_or_404(member_id)
     group = member.group
-    form_class = MemberContactForm if current_user.role == LEADER else MemberForm
+    form_class = MemberForm if can_manage_groups(current_user) else MemberContactForm
     form = form_class(obj=member)
     _member_form_choices(form, RegionCatalogue.load())
     checks = operations.MemberChecks()
@@ -298,45 +275,37 @@ def member_edit(member_id: int):
         checks = _member_checks(form)
     asked = _asked_confirmations(form)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.update_member(member, _member_values(form), current_user, checks)
-        except DomainError as error:
-            db.session.rollback()
-            asked = _asked_confirmations(form, error)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        asked = _asked_confirmations(form, outcome.error)
+        if outcome.ok:
             flash(_("Data %(n)s disimpan.", n=member.name), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/member_form.html", form=form, group=group, member=member, **asked)
 
 
 @bp.route("/members/<int:member_id>/leave", methods=["GET", "POST"])
-@roles_required(ADMIN, OFFICER)
+@allowed(can_manage_groups)
 def member_leave(member_id: int):
     """Record, after confirmation, that a member left; the membership stays in the history."""
     member = get_member_or_404(member_id)
     group = member.group
     form = LeaveForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.member_leaves(member, form.left_on.data, current_user, reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("%(n)s tercatat keluar dari %(c)s.", n=member.name, c=group.code), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/member_leave.html", form=form, member=member, group=group)
 
 
 @bp.route("/members")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def members():
     """Search members across groups by name or NIK, by kecamatan of residence, current or former."""
-    filters = MemberFilters.from_args(request.args)
+    filters = MemberFilters.from_args(request.args, current_user)
     regions = RegionCatalogue.load()
     page = db.paginate(member_search_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("groups/members.html", page=page, filters=filters, regions=regions,
-                           full_nik=may_see_full_nik())
+                           full_nik=can_see_full_nik(current_user))

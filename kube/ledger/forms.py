@@ -10,13 +10,13 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField, Field, FieldList, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
+    DateField, FieldList, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from kube.core.clock import office_today
-from kube.groups.forms import KubeForm, optional_int
+from kube.core.forms import INPUT_REQUIRED, REQUIRED, KubeForm, RupiahField, max_length, optional_int
 from kube.ledger.labels import CONDITION_LABELS, PROGRAM_LABELS, SOURCE_LABELS
 
 #: Empty equipment rows the grant form offers; a browser without JavaScript cannot add rows itself.
@@ -24,71 +24,12 @@ LINE_ROWS = 6
 #: Rows the "add rows" button appends, and the most a form accepts.
 MORE_ROWS, MAX_ROWS = 3, 30
 
-_input_required = InputRequired(message=_l("Wajib diisi."))
 
-
-def _max(length: int) -> Length:
-    return Length(max=length, message=_l("Paling banyak %(max)d karakter.", max=length))
 
 
 # -- money and counts as people type them -----------------------------------------------------
 
 _GROUPED_DIGITS = re.compile(r"\d{1,3}(\.\d{3})+")
-
-
-def parse_rupiah(text: str) -> int | None:
-    """Whole Rupiah from what a person types: `Rp1.500.000`, `1 500 000`, `1500000`; None when empty.
-
-    Raises ValueError with an Indonesian message for decimals (`1.500.000,50`, `1500.5`) and
-    anything that is not a number. A minus sign is kept: whether an amount may be negative
-    is the ledger's rule, not the parser's.
-    """
-    value = re.sub(r"[\s\u00a0]", "", text or "")
-    if not value:
-        return None
-    negative = False
-    while True:  # "-Rp5.000", "Rp-5.000" and "Rp. 5.000" all occur
-        if value.startswith("-"):
-            negative, value = not negative, value[1:]
-        elif value[:2].lower() == "rp":
-            value = value[2:].lstrip(".")
-        else:
-            break
-    if value.isdigit():
-        amount = int(value)
-    elif _GROUPED_DIGITS.fullmatch(value):
-        amount = int(value.replace(".", ""))
-    elif re.fullmatch(r"[\d.,]+", value) and re.search(r"\d", value):
-        raise ValueError(str(_l("Jumlah harus rupiah bulat tanpa sen atau desimal, misalnya 1.500.000.")))
-    else:
-        raise ValueError(str(_l("Tulis jumlah rupiah dengan angka, misalnya 1.500.000.")))
-    return -amount if negative else amount
-
-
-def format_plain_rupiah(amount: int | None) -> str:
-    """An amount as the money field shows it for editing: 1.500.000 (no `Rp`, so it parses back)."""
-    return "" if amount is None else f"{amount:,}".replace(",", ".")
-
-
-class RupiahField(Field):
-    """A whole-Rupiah amount that also accepts dots, spaces and `Rp`; decimals are refused."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "numeric", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_plain_rupiah(self.data)
-
-    def process_formdata(self, valuelist):
-        """Parse the typed amount; a refused one keeps the raw text so the person can correct it."""
-        self.data = None
-        if valuelist:
-            self.data = parse_rupiah(valuelist[0])
 
 
 class WholeNumberField(IntegerField):
@@ -102,7 +43,7 @@ class WholeNumberField(IntegerField):
         text = re.sub(r"\s", "", valuelist[0]) if valuelist else ""
         if not text:
             return
-        if text.lstrip("-").isdigit():
+        if re.fullmatch(r"-?[0-9]+", text):  # ASCII digits only: "٣".isdigit() is true
             self.data = int(text)
         elif _GROUPED_DIGITS.fullmatch(text):
             self.data = int(text.replace(".", ""))
@@ -120,19 +61,19 @@ class BudgetForm(KubeForm):
     """Open a program's budget (pagu) for a fiscal year."""
 
     program = SelectField(_l("Program"), choices=PROGRAM_CHOICES, validate_choice=False)
-    year = IntegerField(_l("Tahun anggaran"), validators=[_input_required], default=lambda: office_today().year)
-    amount = RupiahField(_l("Pagu (Rp)"), validators=[_input_required],
+    year = IntegerField(_l("Tahun anggaran"), validators=[INPUT_REQUIRED], default=lambda: office_today().year)
+    amount = RupiahField(_l("Pagu (Rp)"), validators=[INPUT_REQUIRED],
                          description=_l("Rupiah bulat, misalnya 200.000.000."))
     source = SelectField(_l("Sumber dana"), choices=SOURCE_CHOICES, validate_choice=False)
-    note = StringField(_l("Catatan (opsional)"), validators=[Optional(), _max(255)])
+    note = StringField(_l("Catatan (opsional)"), validators=[Optional(), max_length(255)])
     submit = SubmitField(_l("Simpan anggaran"))
 
 
 class BudgetRevisionForm(KubeForm):
     """Change a pagu: the new amount and why."""
 
-    amount = RupiahField(_l("Pagu baru (Rp)"), validators=[_input_required])
-    reason = TextAreaField(_l("Alasan revisi"), validators=[Optional(), _max(200)],
+    amount = RupiahField(_l("Pagu baru (Rp)"), validators=[INPUT_REQUIRED])
+    reason = TextAreaField(_l("Alasan revisi"), validators=[Optional(), max_length(200)],
                            description=_l("Misalnya nomor DPA perubahan. Wajib diisi."))
     submit = SubmitField(_l("Ya, ubah pagu"))
 
@@ -145,10 +86,10 @@ class GrantLineForm(KubeForm):
     class Meta:
         csrf = False  # a row lives inside the grant form, which carries the token
 
-    item = StringField(_l("Barang"), validators=[Optional(), _max(120)])
-    specification = StringField(_l("Spesifikasi"), validators=[Optional(), _max(255)])
+    item = StringField(_l("Barang"), validators=[Optional(), max_length(120)])
+    specification = StringField(_l("Spesifikasi"), validators=[Optional(), max_length(255)])
     quantity = WholeNumberField(_l("Jumlah"), render_kw={"inputmode": "numeric"})
-    unit = StringField(_l("Satuan"), validators=[Optional(), _max(20)], render_kw={"placeholder": "unit"})
+    unit = StringField(_l("Satuan"), validators=[Optional(), max_length(20)], render_kw={"placeholder": "unit"})
     unit_value = RupiahField(_l("Harga satuan (Rp)"))
 
     def is_empty(self) -> bool:
@@ -168,14 +109,14 @@ class GrantForm(KubeForm):
     program = SelectField(_l("Program"), choices=PROGRAM_CHOICES, validate_choice=False)
     year = SelectField(_l("Tahun anggaran"), coerce=optional_int, validate_choice=False)
     group_id = SelectField(_l("Kelompok"), coerce=optional_int, validate_choice=False)
-    group_code = StringField(_l("atau ketik kode kelompok"), validators=[Optional(), _max(32)],
+    group_code = StringField(_l("atau ketik kode kelompok"), validators=[Optional(), max_length(32)],
                              render_kw={"placeholder": "KUBE-3673-0001", "autocapitalize": "characters"})
     member_id = SelectField(_l("Anggota penerima (khusus UEP)"), coerce=optional_int, validate_choice=False)
-    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), _max(2000)])
+    note = TextAreaField(_l("Catatan (opsional)"), validators=[Optional(), max_length(2000)])
     lines = FieldList(FormField(GrantLineForm), min_entries=LINE_ROWS, max_entries=MAX_ROWS)
     cash_amount = RupiahField(_l("Uang tunai (Rp, opsional)"),
                               description=_l("Isi bila bantuan (juga) berupa uang; satu baris uang tunai."))
-    cash_specification = StringField(_l("Keterangan uang tunai"), validators=[Optional(), _max(255)])
+    cash_specification = StringField(_l("Keterangan uang tunai"), validators=[Optional(), max_length(255)])
     show_members = SubmitField(_l("Tampilkan anggota kelompok"))
     add_rows = SubmitField(_l("Tambah baris barang"))
     submit = SubmitField(_l("Simpan sebagai draf"))
@@ -207,7 +148,7 @@ class ConfirmActionForm(KubeForm):
 class HandoverForm(KubeForm):
     """The handover: when, and which member signs for it."""
 
-    handover_date = DateField(_l("Tanggal serah terima"), validators=[_input_required], default=office_today)
+    handover_date = DateField(_l("Tanggal serah terima"), validators=[INPUT_REQUIRED], default=office_today)
     received_by_member_id = SelectField(_l("Diterima oleh"), coerce=optional_int, validate_choice=False)
     submit = SubmitField(_l("Ya, catat serah terima"))
 
@@ -215,7 +156,7 @@ class HandoverForm(KubeForm):
 class CancelGrantForm(KubeForm):
     """Cancel a grant, with the reason (required by the ledger rules)."""
 
-    reason = TextAreaField(_l("Alasan pembatalan"), validators=[Optional(), _max(500)],
+    reason = TextAreaField(_l("Alasan pembatalan"), validators=[Optional(), max_length(500)],
                            description=_l("Wajib diisi; tercatat di riwayat dan jurnal."))
     submit = SubmitField(_l("Ya, batalkan bantuan"))
 
@@ -229,7 +170,19 @@ class AssetCheckForm(KubeForm):
     """What a monitoring visit found about one piece of equipment."""
 
     condition = SelectField(_l("Kondisi"), choices=CONDITION_CHOICES, validate_choice=False)
-    checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[_input_required], default=office_today)
-    note = TextAreaField(_l("Catatan"), validators=[Optional(), _max(500)],
+    checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[INPUT_REQUIRED], default=office_today)
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), max_length(500)],
                          description=_l("Misalnya berapa kali disewakan bulan ini, atau kerusakan yang terlihat."))
     submit = SubmitField(_l("Simpan pemeriksaan"))
+
+
+# -- letters ----------------------------------------------------------------------------------
+
+class ReplaceLetterForm(KubeForm):
+    """Why the letter is wrong; the corrected letter gets a new number and names the old one."""
+
+    reason = TextAreaField(_l("Alasan penggantian"), validators=[
+        REQUIRED,
+        max_length(500),
+    ])
+    submit = SubmitField(_l("Terbitkan surat pengganti"))

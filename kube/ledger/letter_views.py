@@ -1,76 +1,27 @@
 """Grant letter pages: a grant's letters, downloads, replacement, the letter list with bulk export, public verification."""
 from __future__ import annotations
 
-import io
-import re
 import tempfile
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from kube.auth.models import ADMIN, OFFICER, VIEWER
-from kube.auth.permissions import login_required, public, roles_required
+from kube.auth.permissions import allowed, login_required, public
+from kube.auth.roles import can_correct_letters, can_see_all_groups
 from kube.core.clock import office_today
-from kube.core.errors import DomainError
-from kube.core.forms import apply_domain_error
+from kube.core.pagination import page_arg
+from kube.core.transaction import attempt
 from kube.extensions import db
-from kube.groups.access import get_group_or_404
-from kube.groups.forms import KubeForm
 from kube.ledger import bp, letters
+from kube.ledger.access import pdf_response, visible_grant, visible_letter
+from kube.ledger.forms import ReplaceLetterForm
 from kube.ledger.labels import PROGRAM_LABELS
-from kube.ledger.models import PROGRAMS, Grant, Letter, LetterSequence
+from kube.ledger.models import PROGRAMS, Letter, LetterSequence
 
-#: Roles that correct letters and export them in bulk.
-MANAGERS = (ADMIN, OFFICER)
-STAFF = (ADMIN, OFFICER, VIEWER)
-#: Largest id a URL may name; the id columns are 32-bit.
-MAX_ID = 2**31 - 1
 EXPORT_MEDIA_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
-
-
-class ReplaceLetterForm(KubeForm):
-    """Why the letter is wrong; the corrected letter gets a new number and names the old one."""
-
-    reason = TextAreaField(_l("Alasan penggantian"), validators=[
-        DataRequired(message=_l("Wajib diisi.")),
-        Length(max=500, message=_l("Paling banyak %(max)d karakter.", max=500)),
-    ])
-    submit = SubmitField(_l("Terbitkan surat pengganti"))
-
-
-# -- lookups with the access rule -------------------------------------------------------------
-
-def visible_grant(grant_id: int) -> Grant:
-    """The grant, or 404 when it does not exist or (for a leader) is another group's."""
-    grant = db.session.get(Grant, grant_id) if grant_id <= MAX_ID else None
-    if grant is None:
-        abort(404)
-    get_group_or_404(grant.group_id)
-    return grant
-
-
-def visible_letter(letter_id: int) -> Letter:
-    """The letter, or 404 when it does not exist or (for a leader) is another group's."""
-    letter = db.session.get(Letter, letter_id) if letter_id <= MAX_ID else None
-    if letter is None:
-        abort(404)
-    get_group_or_404(letter.grant.group_id)
-    return letter
-
-
-def pdf_response(letter: Letter, as_attachment: bool = True):
-    """The stored PDF, byte for byte, with its SHA-256 as the ETag."""
-    response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=as_attachment,
-                         download_name=f"BAST-{letters.export_file_name(letter)}", etag=letter.sha256,
-                         conditional=False, max_age=0)
-    response.headers["X-Letter-Number"] = re.sub(r"[^\x20-\x7e]", "?", letter.number)
-    return response
 
 
 # -- one grant's letters ----------------------------------------------------------------------
@@ -82,7 +33,7 @@ def grant_letters(grant_id: int):
     grant = visible_grant(grant_id)
     history = letters.grant_letters(grant.id)
     return render_template("letters/grant.html", grant=grant, history=history,
-                           can_replace=current_user.role in MANAGERS,
+                           can_replace=can_correct_letters(current_user),
                            has_grant_page="ledger.grant_detail" in current_app.view_functions)
 
 
@@ -105,19 +56,15 @@ def letter_pdf(letter_id: int):
 
 
 @bp.route("/letters/<int:letter_id>/replace", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_correct_letters)
 def letter_replace(letter_id: int):
     """Confirm, with a reason, and issue a corrected letter with a new number; the old one stays, marked replaced."""
     letter = visible_letter(letter_id)
     form = ReplaceLetterForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             new = letters.replace_letter(letter, form.reason.data, current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error, default_field="reason")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Surat %(old)s diganti dengan surat nomor %(new)s.", old=letter.number, new=new.number), "success")
             return redirect(url_for("ledger.grant_letters", grant_id=letter.grant_id))
     replacement = db.session.scalar(select(Letter).where(Letter.replaces_id == letter.id))
@@ -149,7 +96,7 @@ def _filters(years: list[int]) -> tuple[int, str, list[str]]:
 
 
 @bp.route("/letters")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def letters_index():
     """Issued letters of one year (and program), paginated, with the bulk export for officers."""
     years = _letter_years()
@@ -157,14 +104,14 @@ def letters_index():
     page = db.paginate(
         letters.letters_query(year, program or None)
         .options(selectinload(Letter.replaced_by), selectinload(Letter.replaces)),
-        page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False,
+        page=page_arg(), per_page=current_app.config["PER_PAGE"], error_out=False,
     )
     return render_template("letters/index.html", page=page, years=years, year=year, program=program, errors=errors,
-                           programs=PROGRAM_LABELS, can_export=current_user.role in MANAGERS), 400 if errors else 200
+                           programs=PROGRAM_LABELS, can_export=can_correct_letters(current_user)), 400 if errors else 200
 
 
 @bp.route("/letters/export")
-@roles_required(*MANAGERS)
+@allowed(can_correct_letters)
 def letters_export():
     """Every issued letter of the chosen year (and program) as one PDF or a ZIP of the stored files."""
     year, program, errors = _filters(_letter_years())

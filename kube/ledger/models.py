@@ -10,7 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kube.auth.models import utcnow
+from kube.core.clock import utc_now
 from kube.extensions import db
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Budget(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def __repr__(self) -> str:
@@ -77,7 +77,7 @@ class Grant(db.Model):
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
     submitted_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
@@ -161,7 +161,7 @@ class JournalEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime] = mapped_column(default=utc_now)
     #: The business date of the event (approval day, handover day).
     entry_date: Mapped[date]
     kind: Mapped[str] = mapped_column(String(16))
@@ -232,7 +232,7 @@ class AssetCheck(db.Model):
     condition: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(500), default="")
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     asset: Mapped[Asset] = relationship(back_populates="checks")
 
@@ -250,7 +250,7 @@ class IdempotencyRecord(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 # -- grant letters (Berita Acara Serah Terima) ------------------------------------------------
@@ -288,7 +288,7 @@ class Letter(db.Model):
     seq: Mapped[int]
     #: The date the letter states (the handover day).
     letter_date: Mapped[date]
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(default=utc_now)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Unguessable part of the public verification URL /verify/<token>.
     token: Mapped[str] = mapped_column(String(64), unique=True)

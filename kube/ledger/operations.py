@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from kube.audit.operations import record_audit
-from kube.auth.models import User, utcnow
-from kube.core.clock import office_timezone, office_today
+from kube.auth.models import User
+from kube.core.clock import office_date, office_today, utc_now
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
 from kube.groups.labels import group_status
@@ -334,7 +334,7 @@ def submit_grant(grant: Grant, actor: User) -> Grant:
     """Send a draft grant for approval by another officer."""
     lock_grant(grant)
     _move(grant, "submitted")
-    grant.submitted_at = utcnow()
+    grant.submitted_at = utc_now()
     db.session.flush()
     record_audit("grant.submit", "grant", grant.id, f"{grant.total}", actor=actor)
     return grant
@@ -356,7 +356,7 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
                                p=budget.program, y=budget.year, r=f"{remaining:,}".replace(",", "."),
                                t=f"{grant.total:,}".replace(",", ".")))
     _move(grant, "approved")
-    grant.approved_by_id, grant.approved_at = actor.id, utcnow()
+    grant.approved_by_id, grant.approved_at = actor.id, utc_now()
     post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",
                [Posting(budget_account(budget, "committed"), debit=grant.total),
                 Posting(budget_account(budget, "available"), credit=grant.total)],
@@ -376,7 +376,7 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
         raise InvalidTransition(_("Kelompok harus berstatus aktif untuk menerima bantuan."))
     if handover_date > today:
         raise _invalid("date", _("Tanggal serah terima tidak boleh di masa depan."))
-    if grant.approved_at and handover_date < grant.approved_at.astimezone(office_timezone()).date():
+    if grant.approved_at and handover_date < office_date(grant.approved_at):
         raise _invalid("date", _("Tanggal serah terima tidak boleh sebelum tanggal persetujuan."))
     expected = grant.member if grant.program == "UEP" else grant.group.ketua
     if expected is None or receiver is None or receiver.id != expected.id:
@@ -422,7 +422,7 @@ def cancel_grant(grant: Grant, reason: str, actor: User) -> Grant:
                     Posting(budget_account(budget, "committed"), credit=grant.total)],
                    actor, budget=budget, grant=grant)
     _move(grant, "cancelled")
-    grant.cancelled_at, grant.cancel_reason = utcnow(), reason.strip()[:500]
+    grant.cancelled_at, grant.cancel_reason = utc_now(), reason.strip()[:500]
     db.session.flush()
     record_audit("grant.cancel", "grant", grant.id, f"{was} -> cancelled: {reason}", actor=actor)
     return grant

@@ -11,8 +11,10 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
+from kube.auth.roles import visible_groups
 from kube.extensions import db
-from kube.groups.models import Group, Member, Region
+from kube.groups.models import Group, Member
+from kube.groups.queries import in_kecamatan
 from kube.ledger import operations
 from kube.ledger.models import GRANT_STATUSES, PROGRAMS, Asset, AssetCheck, Budget, Grant, JournalEntry
 
@@ -21,22 +23,29 @@ from kube.ledger.models import GRANT_STATUSES, PROGRAMS, Asset, AssetCheck, Budg
 
 @dataclass
 class GrantFilters:
-    """The grant list's filters, read from the query string; unknown values are ignored, not errors."""
+    """Which grants a list holds: read from a page's query string or the API's arguments, for `viewer`.
 
+    The one meaning of every grant filter, for the grant page, its totals and `GET /api/v1/grants`;
+    unknown values read from a page's query string are ignored, not errors.
+    """
+
+    viewer: object = None
     program: str = ""
     year: int | None = None
     status: str = ""
     kecamatan: str = ""
+    group_id: int | None = None
     q: str = ""
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> GrantFilters:
+    def from_args(cls, args: Mapping[str, str], viewer) -> GrantFilters:
         """Filters from `request.args`."""
         program = args.get("program", "")
         status = args.get("status", "")
         year_text = (args.get("year") or "").strip()
         kecamatan = (args.get("kecamatan") or "").strip()
         return cls(
+            viewer=viewer,
             program=program if program in PROGRAMS else "",
             year=int(year_text) if year_text.isdigit() and len(year_text) == 4 else None,
             status=status if status in GRANT_STATUSES else "",
@@ -46,7 +55,7 @@ class GrantFilters:
 
     def conditions(self) -> list:
         """WHERE clauses over Grant joined with its Group and Budget."""
-        clauses = []
+        clauses = [visible_groups(self.viewer, Grant.group_id)]
         if self.program:
             clauses.append(Grant.program == self.program)
         if self.year:
@@ -54,25 +63,23 @@ class GrantFilters:
         if self.status:
             clauses.append(Grant.status == self.status)
         if self.kecamatan:
-            clauses.append(Group.kelurahan_code.startswith(f"{self.kecamatan}.", autoescape=True))
+            clauses.append(in_kecamatan(Group.kelurahan_code, self.kecamatan))
+        if self.group_id is not None:
+            clauses.append(Grant.group_id == self.group_id)
         if self.q:
-            pattern = f"%{_escape_like(self.q)}%"
-            clauses.append(or_(Group.code.ilike(pattern, escape="\\"), Group.name.ilike(pattern, escape="\\")))
+            clauses.append(or_(Group.code.icontains(self.q, autoescape=True),
+                               Group.name.icontains(self.q, autoescape=True)))
         return clauses
 
 
-def _escape_like(text: str) -> str:
-    """Make `%` and `_` typed in a search box match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _filtered(statement: Select, filters: GrantFilters) -> Select:
-    return statement.join(Grant.group).join(Grant.budget).where(*filters.conditions())
+def filtered_grants(filters: GrantFilters, *columns) -> Select:
+    """`select(*columns)` (Grant by default) of the grants the filters and the viewer allow, group and budget joined."""
+    return select(*(columns or (Grant,))).join(Grant.group).join(Grant.budget).where(*filters.conditions())
 
 
 def paginate_grants(filters: GrantFilters, per_page: int) -> Pagination:
     """One page of grants, newest first, with group, budget and UEP member loaded in the same query."""
-    statement = _filtered(select(Grant), filters).options(
+    statement = filtered_grants(filters).options(
         contains_eager(Grant.group), contains_eager(Grant.budget), joinedload(Grant.member),
     ).order_by(Grant.id.desc())
     return db.paginate(statement, per_page=per_page, error_out=False)
@@ -90,28 +97,16 @@ class StatusTotal:
 def grant_totals(filters: GrantFilters) -> list[StatusTotal]:
     """Count and amount of the filtered grants per status, in the state machine's order (one query)."""
     rows = db.session.execute(
-        _filtered(select(Grant.status, func.count(Grant.id), func.coalesce(func.sum(Grant.total), 0)), filters)
+        filtered_grants(filters, Grant.status, func.count(Grant.id), func.coalesce(func.sum(Grant.total), 0))
         .group_by(Grant.status)
     ).all()
     found = {status: StatusTotal(status, int(count), int(amount)) for status, count, amount in rows}
     return [found[status] for status in GRANT_STATUSES if status in found]
 
 
-def kecamatan_names() -> dict[str, str]:
-    """Kecamatan code -> name, in code order."""
-    return dict(db.session.execute(
-        select(Region.code, Region.name).where(Region.level == "kecamatan").order_by(Region.code)
-    ).all())
-
-
 def budget_years() -> list[int]:
     """Fiscal years that have a budget, newest first."""
     return list(db.session.scalars(select(Budget.year).distinct().order_by(Budget.year.desc())))
-
-
-def kecamatan_code_of(kelurahan_code: str) -> str:
-    """36.73.04.1002 -> 36.73.04."""
-    return ".".join(kelurahan_code.split(".")[:3])
 
 
 # -- one grant --------------------------------------------------------------------------------
@@ -212,11 +207,6 @@ def group_ledger(group: Group) -> GroupLedger:
     ).all()
     return GroupLedger(group=group, grants=list(grants), statement=operations.group_capital_statement(group),
                        assets=group_assets(group))
-
-
-def group_ledger_context(group: Group) -> dict:
-    """Template variables for `templates/ledger/_group_ledger.html` on the group page."""
-    return {"group_ledger": group_ledger(group)}
 
 
 # -- account statements -----------------------------------------------------------------------

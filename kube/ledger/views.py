@@ -1,8 +1,8 @@
 """HTML pages for budgets, grants, the ledger reports and the equipment register.
 
-Views parse the form, check the role (and, for leaders, that the group is their own), call one
-operation from `kube.ledger.operations`, and commit once; a refused rule is rolled back and shown
-on the form it came from, with nothing saved.
+Views parse the form, check the role (and, for leaders, that the group is their own) and call one
+operation from `kube.ledger.operations` inside the transaction edge (`attempt`): a refused rule is
+rolled back and shown on the form it came from, with nothing saved.
 """
 from __future__ import annotations
 
@@ -11,19 +11,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import FieldList
 
-from kube.auth.models import ADMIN, OFFICER, VIEWER, User
-from kube.auth.permissions import login_required, roles_required
+from kube.auth.models import User
+from kube.auth.permissions import allowed, login_required
+from kube.auth.roles import can_record_grants, can_revise_budgets, can_see_all_groups, can_see_group
 from kube.core.clock import office_today
-from kube.core.errors import DomainError
 from kube.core.formatting import format_rupiah
-from kube.core.pagination import ListPage
+from kube.core.pagination import ListPage, page_arg
+from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
-from kube.groups.labels import ROLE_LABELS
+from kube.groups.labels import member_role
 from kube.groups.models import Group, Member
-from kube.ledger import bp, operations, queries
+from kube.groups.queries import RegionCatalogue
+from kube.ledger import bp, labels, operations, queries
 from kube.ledger.forms import (
     MORE_ROWS, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm,
     HandoverForm,
@@ -31,9 +32,9 @@ from kube.ledger.forms import (
 from kube.ledger.labels import GRANT_STATUS_LABELS, PROGRAM_LABELS, condition_label
 from kube.ledger.models import Account, Asset, Budget, Grant
 
-#: Roles that record budgets, grants, handovers and checks (a different officer approves).
-MANAGERS = (ADMIN, OFFICER)
-STAFF = (ADMIN, OFFICER, VIEWER)
+for _name, _filter in labels.TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+
 #: Grant status reached -> the page that moves a grant there.
 ACTION_ENDPOINTS = {
     "submitted": "ledger.grant_submit",
@@ -45,78 +46,50 @@ ACTION_ENDPOINTS = {
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _can_manage() -> bool:
-    return current_user.role in MANAGERS
-
-
 def _per_page() -> int:
     return current_app.config["PER_PAGE"]
 
 
-def _show_error(form, error: DomainError, resolve=None) -> None:
-    """Put a refused rule's messages next to their fields, and its full message on top unless shown already.
-
-    `resolve(name)` maps an error field name the form does not have as such (e.g. `lines.2.unit_value`)
-    to a form field, or returns None. Messages about the rows as a whole (`lines`) go on top.
-    """
-    for name, messages in error.fields.items():
-        target = resolve(name) if resolve is not None else None
-        if target is None and "." not in name:
-            target = getattr(form, name, None)
-        if target is not None and not isinstance(target, FieldList) and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(messages)
-        else:
-            form.form_errors.extend(m for m in messages if m not in form.form_errors)
-    shown = {message for f in form if not isinstance(f, FieldList) for message in f.errors}
-    shown |= {message for row in getattr(form, "lines", []) for f in row.form for message in f.errors}
-    if error.message not in shown and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
-
-
-def _refused(form, error: DomainError, resolve=None) -> None:
-    """Undo whatever the refused operation flushed, then show why."""
-    db.session.rollback()
-    _show_error(form, error, resolve)
-
-
 def _grant_or_404(grant_id: int, with_history: bool = False) -> Grant:
-    """The grant with what its pages show; 404 when missing or, for a leader, another group's."""
+    """The grant with what its pages show; 404 when missing or not the current user's to see."""
     grant = queries.load_grant(grant_id, with_history=with_history)
-    if grant is None or (not current_user.is_staff and current_user.group_id != grant.group_id):
+    if grant is None or not can_see_group(current_user, grant.group_id):
         abort(404)
     return grant
 
 
 def _member_label(member: Member) -> str:
-    return f"{member.name} ({ROLE_LABELS.get(member.role, member.role)})"
+    return f"{member.name} ({member_role(member.role)})"
+
+
+def group_panel(group: Group) -> dict:
+    """Template values for the group page's ledger section (`ledger/_group_ledger.html`)."""
+    return {"group_ledger": queries.group_ledger(group)}
 
 
 # -- budgets ----------------------------------------------------------------------------------
 
 @bp.route("/budgets")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def budgets():
     """Budgets per program and year: pagu, committed, disbursed, remaining and funding source."""
     page = db.paginate(select(Budget).order_by(Budget.year.desc(), Budget.program),
                        per_page=_per_page(), error_out=False)
     figures = operations.budget_figures(page.items)
-    return render_template("ledger/budgets.html", page=page, figures=figures, can_manage=_can_manage(),
-                           can_revise=current_user.role == ADMIN)
+    return render_template("ledger/budgets.html", page=page, figures=figures,
+                           can_manage=can_record_grants(current_user), can_revise=can_revise_budgets(current_user))
 
 
 @bp.route("/budgets/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def budget_new():
     """Open a program's budget for a fiscal year (its appropriation is posted to the ledger)."""
     form = BudgetForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             budget = operations.create_budget(form.program.data, form.year.data, form.amount.data,
                                               form.source.data, current_user, note=form.note.data or "")
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Anggaran %(p)s %(y)d dicatat: pagu %(a)s.", p=budget.program, y=budget.year,
                     a=format_rupiah(budget.amount)), "success")
             return redirect(url_for("ledger.budgets"))
@@ -124,7 +97,7 @@ def budget_new():
 
 
 @bp.route("/budgets/<int:budget_id>/revise", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(can_revise_budgets)
 def budget_revise(budget_id: int):
     """Confirm and apply a new pagu with its reason; an amount below what is already used is refused."""
     budget = db.get_or_404(Budget, budget_id)
@@ -134,13 +107,11 @@ def budget_revise(budget_id: int):
     refused_amount = None
     if form.validate_on_submit():
         old_amount = budget.amount
-        try:
+        with attempt(form) as outcome:
             operations.revise_budget(budget, form.amount.data, form.reason.data or "", current_user)
-        except DomainError as error:
-            _refused(form, error)
+        if outcome.error:
             refused_amount = form.amount.data
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Pagu %(p)s %(y)d diubah dari %(a)s menjadi %(b)s.", p=budget.program, y=budget.year,
                     a=format_rupiah(old_amount), b=format_rupiah(budget.amount)), "success")
             return redirect(url_for("ledger.budgets"))
@@ -152,17 +123,17 @@ def budget_revise(budget_id: int):
 # -- grants -----------------------------------------------------------------------------------
 
 @bp.route("/grants")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def grants():
     """Grants with filters (program, year, status, kecamatan, group), totals per status and pagination."""
-    filters = queries.GrantFilters.from_args(request.args)
+    filters = queries.GrantFilters.from_args(request.args, current_user)
     page = queries.paginate_grants(filters, _per_page())
     totals = queries.grant_totals(filters)
     return render_template(
         "ledger/grants.html", page=page, filters=filters, totals=totals,
         total_count=sum(t.count for t in totals), total_amount=sum(t.amount for t in totals),
-        kecamatan=queries.kecamatan_names(), years=queries.budget_years(), statuses=GRANT_STATUS_LABELS,
-        programs=PROGRAM_LABELS, kecamatan_code_of=queries.kecamatan_code_of, can_manage=_can_manage(),
+        regions=RegionCatalogue.load(), years=queries.budget_years(), statuses=GRANT_STATUS_LABELS,
+        programs=PROGRAM_LABELS, can_manage=can_record_grants(current_user),
     )
 
 
@@ -199,7 +170,7 @@ def _line_field_resolver(form: GrantForm, sources: list[str]):
 
 
 @bp.route("/grants/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def grant_new():
     """Record a draft grant: equipment rows (empty ones ignored) and/or one cash amount."""
     form = GrantForm()
@@ -235,13 +206,10 @@ def grant_new():
         else:
             lines, sources = form.line_values()
             member = db.session.get(Member, form.member_id.data) if form.member_id.data else None
-            try:
+            with attempt(form, resolve=_line_field_resolver(form, sources)) as outcome:
                 grant = operations.create_grant(form.program.data, form.year.data, group, lines, current_user,
                                                 member=member, note=form.note.data or "")
-            except DomainError as error:
-                _refused(form, error, _line_field_resolver(form, sources))
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("Bantuan #%(id)d untuk %(g)s dicatat sebagai draf. Total: %(t)s.", id=grant.id,
                         g=group.code, t=format_rupiah(grant.total)), "success")
                 return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
@@ -254,9 +222,9 @@ def grant_detail(grant_id: int):
     """A grant: lines, total, status history, maker and approver, handover, letter number and actions."""
     grant = _grant_or_404(grant_id, with_history=True)
     actions = []
-    if _can_manage():
+    if can_record_grants(current_user):
         actions = [(to, ACTION_ENDPOINTS[to]) for to in operations.GRANT_TRANSITIONS[grant.status]]
-    entries = queries.grant_entries(grant) if current_user.is_staff else []
+    entries = queries.grant_entries(grant) if can_see_all_groups(current_user) else []
     # The letter pages belong to the letters feature; link to them only where that feature is installed.
     letter_links = None
     if grant.letter_number and {"ledger.grant_letter_pdf", "ledger.grant_letters"} <= set(current_app.view_functions):
@@ -267,18 +235,15 @@ def grant_detail(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/submit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def grant_submit(grant_id: int):
     """Confirm, then send a draft grant for approval by another officer."""
     grant = _grant_or_404(grant_id)
     form = ConfirmActionForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.submit_grant(grant, current_user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Bantuan #%(id)d diajukan untuk disetujui.", id=grant.id), "success")
             return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
     return render_template("ledger/grant_confirm.html", form=form, grant=grant, to="submitted",
@@ -286,18 +251,15 @@ def grant_submit(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/approve", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def grant_approve(grant_id: int):
     """Show the budget left, then approve (commit the money); maker-checker and budget refusals are shown."""
     grant = _grant_or_404(grant_id)
     form = ConfirmActionForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.approve_grant(grant, current_user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Bantuan #%(id)d disetujui; %(t)s terikat pada pagu %(p)s %(y)d.", id=grant.id,
                     t=format_rupiah(grant.total), p=grant.budget.program, y=grant.budget.year), "success")
             return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
@@ -308,7 +270,7 @@ def grant_approve(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/handover", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def grant_handover(grant_id: int):
     """Record the handover: date (today by default), the receiving member, the current user handing over."""
     grant = _grant_or_404(grant_id)
@@ -321,12 +283,9 @@ def grant_handover(grant_id: int):
         form.received_by_member_id.data = grant.member_id if grant.program == "UEP" else (ketua.id if ketua else None)
     if form.validate_on_submit():
         receiver = db.session.get(Member, form.received_by_member_id.data) if form.received_by_member_id.data else None
-        try:
+        with attempt(form, resolve=lambda name: form.handover_date if name == "date" else None) as outcome:
             operations.handover_grant(grant, form.handover_date.data, receiver, current_user)
-        except DomainError as error:
-            _refused(form, error, lambda name: form.handover_date if name == "date" else None)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Serah terima bantuan #%(id)d dicatat; %(t)s masuk ke modal %(g)s.", id=grant.id,
                     t=format_rupiah(grant.total), g=grant.group.code), "success")
             return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
@@ -335,19 +294,16 @@ def grant_handover(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/cancel", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def grant_cancel(grant_id: int):
     """Cancel a grant not yet handed over, with a reason; an approved one gives its money back to the budget."""
     grant = _grant_or_404(grant_id)
     form = CancelGrantForm()
     if form.validate_on_submit():
         was_approved = grant.status == "approved"
-        try:
+        with attempt(form) as outcome:
             operations.cancel_grant(grant, form.reason.data or "", current_user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             message = (_("Bantuan #%(id)d dibatalkan; %(t)s kembali ke sisa pagu.", id=grant.id,
                          t=format_rupiah(grant.total)) if was_approved
                        else _("Bantuan #%(id)d dibatalkan.", id=grant.id))
@@ -360,7 +316,7 @@ def grant_cancel(grant_id: int):
 # -- ledger reports ---------------------------------------------------------------------------
 
 @bp.route("/ledger/trial-balance")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def trial_balance():
     """Every account's debits, credits and balance, with the totals showing debits equal credits."""
     rows = operations.trial_balance()
@@ -370,12 +326,12 @@ def trial_balance():
 
 
 @bp.route("/ledger/accounts/<int:account_id>")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def account_statement(account_id: int):
     """An account's entries in order with the running balance; reversals and reversed entries marked."""
     account = db.get_or_404(Account, account_id)
     rows = operations.account_statement(account)
-    page = ListPage.of(rows, request.args.get("page", 1, type=int), _per_page())
+    page = ListPage.of(rows, page_arg(), _per_page())
     first = page.items[0] if page.items else None
     opening = first["balance"] - first["debit"] + first["credit"] if first else 0
     reversed_by = queries.reversed_by([row["entry"].id for row in page.items])
@@ -402,7 +358,7 @@ def group_assets(group_id: int):
 
 
 @bp.route("/equipment/<int:asset_id>/checks/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@allowed(can_record_grants)
 def asset_check(asset_id: int):
     """Record a monitoring visit's finding about one piece of equipment; earlier checks are listed."""
     asset = db.session.get(Asset, asset_id, options=[joinedload(Asset.grant), selectinload(Asset.checks)])
@@ -411,13 +367,10 @@ def asset_check(asset_id: int):
     group = db.session.get(Group, asset.group_id)
     form = AssetCheckForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.record_asset_check(asset, form.checked_on.data, form.condition.data, form.note.data or "",
                                           current_user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Pemeriksaan %(i)s dicatat: %(c)s.", i=asset.item, c=condition_label(form.condition.data)),
                   "success")
             return redirect(url_for("ledger.group_assets", group_id=asset.group_id))

@@ -1,7 +1,8 @@
-"""Server-side SVG charts (income line with trend and handovers, monthly bars); no Flask, no JavaScript.
+"""Server-side SVG charts (income line with trend and handovers, monthly bars); no JavaScript.
 
 Only presentation attributes are used, never `style` elements or attributes, so the charts
-obey the Content-Security-Policy both as an <img> source and inline in a page.
+obey the Content-Security-Policy both as an <img> source and inline in a page. Amounts and
+months are written through Babel in the reader's language; the caller passes the other words.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Sequence
 
 from markupsafe import escape
 
-from kube.core.formatting import MONTH_NAMES_ID, format_rupiah
-from kube.monitoring.trends import index_to_year_month, period_text
+from kube.core.formatting import format_compact_rupiah, format_month, format_month_range, format_rupiah, format_short_month
+from kube.core.periods import format_month_index, from_month_index
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 78, 28, 40, 44
@@ -30,29 +31,22 @@ class IncomeChartTexts:
     handover: str = "Serah terima bantuan"
     empty: str = "Belum ada laporan pada periode ini."
     insufficient: str = "data belum cukup"
-
-
-def short_rupiah(amount: float) -> str:
-    """An axis label: `Rp1,5 jt`, `Rp500 rb`, `-Rp200 rb`, `Rp0`."""
-    sign = "-" if amount < 0 else ""
-    value = abs(amount)
-    for size, unit in ((1_000_000_000, "M"), (1_000_000, "jt"), (1_000, "rb")):
-        if value >= size:
-            number = f"{value / size:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-            return f"{sign}Rp{number} {unit}"
-    return f"{sign}Rp{int(round(value))}"
+    reports: str = "laporan"
 
 
 def month_short(month: int) -> str:
-    """A month index as `Jan 25`."""
-    year, number = index_to_year_month(month)
-    return f"{MONTH_NAMES_ID[number - 1][:3]} {year % 100:02d}"
+    """A month index for the axis: `Jan 25`."""
+    return format_short_month(from_month_index(month))
 
 
 def month_long(month: int) -> str:
-    """A month index as `Januari 2025`."""
-    year, number = index_to_year_month(month)
-    return f"{MONTH_NAMES_ID[number - 1]} {year}"
+    """A month index in words: `Januari 2025`."""
+    return format_month(from_month_index(month))
+
+
+def month_span(first: int, last: int) -> str:
+    """Two month indexes as a range in words: `Januari–Juni 2025`."""
+    return format_month_range(from_month_index(first), from_month_index(last))
 
 
 def _nice_step(span: float, ticks: int = 4) -> float:
@@ -121,7 +115,7 @@ def _axes(frame: _Frame, step: float) -> list[str]:
         stroke = MUTED if tick == 0 else LINE
         parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{stroke}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y}" text-anchor="end" dominant-baseline="middle" '
-                     f'fill="{MUTED}">{_text(short_rupiah(tick))}</text>')
+                     f'fill="{MUTED}">{_text(format_compact_rupiah(tick))}</text>')
         tick += step
     # At most about twelve month labels, so they never overlap.
     every = max(1, math.ceil(frame.months / 12))
@@ -145,8 +139,8 @@ def income_chart_svg(points: Sequence[tuple[int, int]], first_month: int, last_m
     values = [net for _, net in shown] + ([value for _, value in trend_line] if trend_line else [])
     low, high, step = _scale(values or [0, 1_000_000])
     frame = _Frame(first_month, last_month, low, high)
-    description = (f"{texts.net}, {month_long(first_month)}–{month_long(last_month)}: {len(shown)} laporan"
-                   + (f"; {texts.trend} {month_long(window[0])}–{month_long(window[1])}" if trend_line and window else "")
+    description = (f"{texts.net}, {month_span(first_month, last_month)}: {len(shown)} {texts.reports}"
+                   + (f"; {texts.trend} {month_span(window[0], window[1])}" if trend_line and window else "")
                    + (f"; {texts.handover}: {', '.join(month_long(m) for m in marks)}" if marks else ""))
     parts = _open(svg_id, texts.title, description)
 
@@ -161,7 +155,7 @@ def income_chart_svg(points: Sequence[tuple[int, int]], first_month: int, last_m
     for month in marks:
         x = _number(frame.x(month))
         parts.append(
-            f'<g class="handover" data-month="{period_text(month)}">'
+            f'<g class="handover" data-month="{format_month_index(month)}">'
             f'<title>{_text(texts.handover)}: {_text(month_long(month))}</title>'
             f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}" stroke="{RED}" stroke-width="1.5" '
             f'stroke-dasharray="3 3"/>'
@@ -189,7 +183,7 @@ def income_chart_svg(points: Sequence[tuple[int, int]], first_month: int, last_m
 
     parts.append('<g class="points">')
     for month, net in shown:
-        parts.append(f'<circle class="point" data-month="{period_text(month)}" data-net="{net}" '
+        parts.append(f'<circle class="point" data-month="{format_month_index(month)}" data-net="{net}" '
                      f'cx="{_number(frame.x(month))}" cy="{_number(frame.y(net))}" r="4" '
                      f'fill="{RED if net < 0 else GREEN}"><title>{_text(month_long(month))}: '
                      f'{_text(format_rupiah(net))}</title></circle>')
@@ -247,13 +241,13 @@ def bar_chart_svg(bars: Sequence[tuple[int, int | None, int]], *, title: str, de
         top, bottom = sorted((frame.y(value), zero))
         x = frame.x(month) - width / 2
         parts.append(
-            f'<rect class="bar" data-month="{period_text(month)}" data-value="{value}" x="{_number(x)}" '
+            f'<rect class="bar" data-month="{format_month_index(month)}" data-value="{value}" x="{_number(x)}" '
             f'y="{_number(top)}" width="{_number(width)}" height="{_number(max(bottom - top, 1))}" '
             f'fill="{RED if value < 0 else GREEN}"><title>{_text(month_long(month))}: {_text(format_rupiah(value))} '
             f'({count} {_text(count_label)})</title></rect>'
         )
         parts.append(f'<text x="{_number(frame.x(month))}" y="{_number(top - 4)}" text-anchor="middle" '
-                     f'font-size="10" fill="{INK}">{_text(short_rupiah(value))}</text>')
+                     f'font-size="10" fill="{INK}">{_text(format_compact_rupiah(value))}</text>')
     parts.append("</g>")
     if not values:
         parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="{MUTED}">{_text(empty)}</text>')

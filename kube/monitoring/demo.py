@@ -23,10 +23,12 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from kube.auth.models import ADMIN, LEADER, OFFICER, User
+from kube.auth.models import User
+from kube.auth.roles import ADMIN, LEADER, OFFICER
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
-from kube.groups.models import Group, IncomeReport
+from kube.groups.models import Group
+from kube.reports.models import IncomeReport
 from kube.ledger.models import Budget, Grant
 
 DEMO_REPORT_SEED = 6202

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kube.auth.models import utcnow
+from kube.core.clock import utc_now
 from kube.extensions import db
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class FollowUp(db.Model):
     #: The flag's state after this action.
     state: Mapped[str] = mapped_column(String(12), default="open")
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     group: Mapped["Group"] = relationship()
     officer: Mapped["User | None"] = relationship()

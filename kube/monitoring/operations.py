@@ -5,7 +5,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import date
 from typing import Any, Iterable, Mapping
 
 from flask import current_app
@@ -15,14 +15,20 @@ from sqlalchemy.orm import aliased, joinedload
 
 from kube.audit.operations import record_audit
 from kube.auth.models import User
+from kube.core.clock import office_today
 from kube.core.errors import ValidationFailed
-from kube.core.periods import format_period, from_month_index, month_index, parse_period
+from kube.core.periods import (
+    format_month_index, format_period, from_month_index, last_complete_month, month_index, parse_period,
+)
 from kube.extensions import db
-from kube.groups import reports as income_reports
-from kube.groups.models import Group, IncomeReport, Member, Region
+from kube.groups.models import Group, Member, Region
+from kube.groups.queries import in_kecamatan
 from kube.ledger.models import Grant
 from kube.monitoring import trends
 from kube.monitoring.models import ACTIONS, STATES, FollowUp
+from kube.reports.models import IncomeReport
+from kube.reports.queries import reporting_rates
+from kube.reports.schedule import due_date
 
 #: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
 MAX_ID = 2**31 - 1
@@ -55,14 +61,9 @@ def flag_settings(config: Mapping[str, Any] | None = None) -> trends.FlagSetting
     )
 
 
-def office_today() -> date:
-    """Today's date in the office's time zone (Asia/Jakarta), which decides what is overdue."""
-    return income_reports.office_today()
-
-
-def last_complete_month(today: date) -> int:
-    """The month index of the last month that has fully ended: the default as-of month."""
-    return month_index(income_reports.last_complete_month(today))
+def default_as_of(today: date) -> int:
+    """The month index of the last month that has fully ended: the as-of month unless one is asked for."""
+    return month_index(last_complete_month(today))
 
 
 def _invalid(field_name: str, message: str) -> ValidationFailed:
@@ -71,7 +72,7 @@ def _invalid(field_name: str, message: str) -> ValidationFailed:
 
 def parse_as_of(text: str | None, today: date, field_name: str = "as_of") -> int:
     """The as-of month index from `YYYY-MM` (empty: the last complete month); refuses unfinished months."""
-    latest = last_complete_month(today)
+    latest = default_as_of(today)
     if text is None or not str(text).strip():
         return latest
     try:
@@ -82,7 +83,7 @@ def parse_as_of(text: str | None, today: date, field_name: str = "as_of") -> int
         raise _invalid(field_name, _("Bulan terlalu lama: paling awal Januari 2000."))
     if month_index(period) > latest:
         raise _invalid(field_name, _("Bulan %(m)s belum selesai; pilih bulan sampai %(l)s.",
-                                     m=format_period(period), l=format_period(from_month_index(latest))))
+                                     m=format_period(period), l=format_month_index(latest)))
     return month_index(period)
 
 
@@ -148,7 +149,6 @@ class MonitoringData:
     series: list[trends.GroupSeries]
 
 
-_KELURAHAN = aliased(Region, name="kelurahan")
 _KECAMATAN = aliased(Region, name="kecamatan")
 
 
@@ -156,8 +156,7 @@ def _scoped(statement: Select, as_of: int, filters: FlagFilters) -> Select:
     """Limit a statement that selects from `groups` to the active groups that existed at the as-of month."""
     statement = statement.where(Group.status == "active", Group.formed_on < _next_month_start(as_of))
     if filters.kecamatan:
-        statement = (statement.join(_KELURAHAN, _KELURAHAN.code == Group.kelurahan_code)
-                     .where(_KELURAHAN.parent_code == filters.kecamatan))
+        statement = statement.where(in_kecamatan(Group.kelurahan_code, filters.kecamatan))
     if filters.officer_id is not None:
         statement = statement.where(Group.officer_id == filters.officer_id)
     if filters.group_id is not None:
@@ -186,10 +185,6 @@ def group_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Se
         .outerjoin(_KECAMATAN, _KECAMATAN.code == Region.parent_code)
         .outerjoin(User, User.id == Group.officer_id)
     )
-    if filters.kecamatan:
-        # The kelurahan is already joined for its name; filter on it instead of joining it twice.
-        statement = statement.where(Region.parent_code == filters.kecamatan)
-        filters = FlagFilters(officer_id=filters.officer_id, group_id=filters.group_id)
     return _scoped(statement, as_of, filters).order_by(Group.id)
 
 
@@ -250,7 +245,7 @@ class FlagList:
     @property
     def as_of_text(self) -> str:
         """The as-of month as `YYYY-MM`."""
-        return trends.period_text(self.as_of)
+        return format_month_index(self.as_of)
 
     def counts_by_kind(self) -> dict[str, int]:
         """How many flags of each kind, in the fixed kind order (zeros included)."""
@@ -430,11 +425,12 @@ class Dashboard:
 def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12) -> Dashboard:
     """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
 
-    Seven queries whatever the number of groups: kecamatan names, members, grants, on-time
-    reports, and the three of the flags computation.
+    Seven queries whatever the number of groups: kecamatan names, members, grants, the reporting
+    rates (the reports package's own definition, as on the discipline page) and the three of the
+    flags computation.
     """
     settings = settings or flag_settings()
-    as_of = last_complete_month(today)
+    as_of = default_as_of(today)
     kecamatan = {
         code: KecamatanFigures(code, name)
         for code, name in db.session.execute(
@@ -445,23 +441,10 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         # A kelurahan whose kecamatan is not stored still gets a row, under its code.
         return kecamatan.setdefault(code, KecamatanFigures(code, code))
 
-    data = load_monitoring_data(as_of)
-    # Groups that count today: active now (load_monitoring_data already limits to formed by the month).
-    for info in data.groups.values():
-        figures = row(info.kecamatan_code)
-        figures.active_groups += 1
-        figures.owing += 1
-    for series in data.series:
-        if series.report_for(as_of) is not None:
-            row(data.groups[series.group_id].kecamatan_code).reported += 1
-    active_not_yet_owing = db.session.execute(
-        select(Region.parent_code, func.count(Group.id))
-        .join(Region, Region.code == Group.kelurahan_code)
-        .where(Group.status == "active", Group.formed_on >= _next_month_start(as_of))
-        .group_by(Region.parent_code)
-    )
-    for code, count in active_not_yet_owing:
-        row(code).active_groups += count
+    for code, rates in reporting_rates([from_month_index(as_of)]).items():
+        figures = row(code)
+        figures.active_groups, figures.owing = rates.groups, rates.expected
+        figures.reported, figures.on_time = rates.received, rates.on_time
 
     for code, count in db.session.execute(
         select(Region.parent_code, func.count(Member.id))
@@ -483,21 +466,7 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         figures = row(code)
         figures.grants, figures.grants_total = count, int(total)
 
-    # The income reports' own rule for "on time" (by the end of the due day, office time). The
-    # cut-off is passed with its zone so PostgreSQL compares it right whatever the session zone.
-    period = from_month_index(as_of)
-    due = income_reports.due_date(period, settings.due_day)
-    cutoff = income_reports.deadline_utc(period, settings.due_day, income_reports.office_timezone()).replace(tzinfo=timezone.utc)
-    for code, on_time in db.session.execute(
-        select(Region.parent_code, func.count(IncomeReport.id))
-        .join(Group, Group.id == IncomeReport.group_id)
-        .join(Region, Region.code == Group.kelurahan_code)
-        .where(IncomeReport.period == from_month_index(as_of), IncomeReport.submitted_at < cutoff,
-               Group.status == "active", Group.formed_on < _next_month_start(as_of))
-        .group_by(Region.parent_code)
-    ):
-        row(code).on_time = on_time
-
+    data = load_monitoring_data(as_of)
     flag_list = _flag_list(data, today, settings, None)
     flagged: dict[str, set[int]] = defaultdict(set)
     for flag in flag_list.flags:
@@ -511,8 +480,8 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         for name in ("active_groups", "members", "owing", "reported", "on_time", "flagged_groups", "grants",
                      "grants_total"):
             setattr(totals, name, getattr(totals, name) + getattr(figures, name))
-    return Dashboard(as_of, today.year, due, totals, rows, flag_list.counts_by_kind(),
-                     monthly_figures(data.series, as_of, chart_months))
+    return Dashboard(as_of, today.year, due_date(from_month_index(as_of), settings.due_day), totals, rows,
+                     flag_list.counts_by_kind(), monthly_figures(data.series, as_of, chart_months))
 
 
 def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: int) -> list[MonthFigure]:

@@ -1,4 +1,9 @@
-"""Income trends and warning flags for KUBE groups, as pure functions over monthly reports."""
+"""Income trends and warning flags for KUBE groups, as pure functions over monthly reports.
+
+No Flask, no database, no words: a flag carries its kind, the figures behind it (`details`) and its
+severity; `kube.monitoring.reasons` says it in the reader's language. Months are month indexes
+(`kube.core.periods.month_index`), so gaps between months keep their real length.
+"""
 from __future__ import annotations
 
 import statistics
@@ -8,9 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
-# The shared formatter is Flask-free; reusing it keeps the flags page and the
-# rest of the app writing Rupiah and month names identically.
-from kube.core.formatting import MONTH_NAMES_ID, format_rupiah
+from kube.core.periods import format_month_index, month_index
 
 NOT_IMPROVING = "not_improving"
 NO_GAIN_AFTER_GRANT = "no_gain_after_grant"
@@ -20,71 +23,10 @@ BELOW_EXTREME_POVERTY = "below_extreme_poverty"
 # Listed in the order used to break severity ties, so equal-severity flags
 # always come out in the same order on the flags page.
 FLAG_KINDS = (NOT_IMPROVING, NO_GAIN_AFTER_GRANT, BELOW_EXTREME_POVERTY, MISSING_REPORTS)
-FLAG_LABELS = {
-    NOT_IMPROVING: "Pendapatan tidak membaik",
-    NO_GAIN_AFTER_GRANT: "Tidak ada kenaikan setelah bantuan",
-    BELOW_EXTREME_POVERTY: "Di bawah garis kemiskinan ekstrem",
-    MISSING_REPORTS: "Laporan tidak masuk",
-}
 _KIND_RANK = {kind: rank for rank, kind in enumerate(FLAG_KINDS)}
 
 TREND_OK = "ok"
 TREND_INSUFFICIENT = "insufficient"
-TREND_LABELS = {TREND_OK: "data cukup", TREND_INSUFFICIENT: "data belum cukup"}
-
-
-# --- months -----------------------------------------------------------------
-
-
-def month_index(year: int, month: int) -> int:
-    """The month's index year*12 + month, so gaps between months keep their real length."""
-    if not 1 <= month <= 12:
-        raise ValueError(f"bulan harus 1..12, bukan {month!r}")
-    # Same numbering as kube.core.periods.month_index(date), so indexes can be mixed.
-    return year * 12 + month
-
-
-def index_to_year_month(index: int) -> tuple[int, int]:
-    """Turn a month index back into (year, month)."""
-    year, month0 = divmod(index - 1, 12)
-    return year, month0 + 1
-
-
-def period_text(index: int) -> str:
-    """A month index as a `YYYY-MM` string (the JSON form used in flag details)."""
-    year, month = index_to_year_month(index)
-    return f"{year:04d}-{month:02d}"
-
-
-def _month_name(index: int) -> str:
-    year, month = index_to_year_month(index)
-    return f"{MONTH_NAMES_ID[month - 1]} {year}"
-
-
-def _month_range(start: int, end: int) -> str:
-    """`Januari–Juni 2025`, or `November 2024–April 2025` across a year end."""
-    if start == end:
-        return _month_name(end)
-    start_year, start_month = index_to_year_month(start)
-    end_year, _ = index_to_year_month(end)
-    if start_year == end_year:
-        return f"{MONTH_NAMES_ID[start_month - 1]}–{_month_name(end)}"
-    return f"{_month_name(start)}–{_month_name(end)}"
-
-
-def _two_months(first: int, second: int) -> str:
-    """`Mei dan Juni 2025`, or `Desember 2024 dan Januari 2025` across a year end."""
-    first_year, first_month = index_to_year_month(first)
-    second_year, _ = index_to_year_month(second)
-    if first_year == second_year:
-        return f"{MONTH_NAMES_ID[first_month - 1]} dan {_month_name(second)}"
-    return f"{_month_name(first)} dan {_month_name(second)}"
-
-
-def _whole_rupiah(value: float) -> int:
-    """Round half away from zero: Python's round() would send Rp22.500,5 and -Rp22.500,5 different ways."""
-    magnitude = int(abs(value) + 0.5)
-    return -magnitude if value < 0 else magnitude
 
 
 # --- data -------------------------------------------------------------------
@@ -178,11 +120,6 @@ class Trend:
     points: tuple[tuple[int, int], ...]  # (month index, net) in the window, oldest first
     typical_net: float | None  # median net over the window; None without reports
 
-    @property
-    def label(self) -> str:
-        """The status in Indonesian, e.g. `data belum cukup`."""
-        return TREND_LABELS[self.status]
-
     def line_value(self, month: int) -> float | None:
         """The fitted trend line at a month index, for drawing; None when insufficient."""
         if self.slope_per_month is None or self.intercept is None:
@@ -192,18 +129,12 @@ class Trend:
 
 @dataclass(frozen=True)
 class Flag:
-    """A warning about a group: its kind, an Indonesian reason, JSON-ready details, and severity."""
+    """A warning about a group: its kind, JSON-ready details (everything its reason says), and severity."""
 
     group_id: int
     kind: str
-    reason: str
     details: dict[str, Any]
     severity: float  # larger is more serious; see evaluate_group
-
-    @property
-    def label(self) -> str:
-        """The kind in Indonesian, for headings."""
-        return FLAG_LABELS[self.kind]
 
 
 # --- trend ------------------------------------------------------------------
@@ -261,31 +192,17 @@ def _not_improving(series: GroupSeries, trend: Trend) -> Flag | None:
         # Better than the same months last year: the dip is the season, not the business.
         return None
     slope = trend.slope_per_month
-    shown = _whole_rupiah(-slope)
-    span = f"{trend.reports} laporan, {_month_range(trend.window_start, trend.window_end)}"
-    if slope == 0:
-        reason = f"Pendapatan bersih tidak naik, rata-rata {format_rupiah(0)} per bulan ({span})."
-    elif shown == 0:
-        reason = f"Pendapatan bersih turun rata-rata kurang dari {format_rupiah(1)} per bulan ({span})."
-    else:
-        reason = f"Pendapatan bersih turun rata-rata {format_rupiah(shown)} per bulan ({span})."
-    if trend.yoy_median is not None:
-        reason += (
-            " Dibanding bulan yang sama tahun lalu, median selisihnya "
-            f"{format_rupiah(_whole_rupiah(trend.yoy_median))} (bukan pola musiman)."
-        )
     # The spec's ordering: the steeper the fall relative to what the group
     # usually earns, the more serious (0 for a flat line).
     typical = max(abs(trend.typical_net or 0.0), 1.0)
     return Flag(
         series.group_id,
         NOT_IMPROVING,
-        reason,
         {
             "slope_per_month": slope,
             "reports": trend.reports,
-            "window_start": period_text(trend.window_start),
-            "window_end": period_text(trend.window_end),
+            "window_start": format_month_index(trend.window_start),
+            "window_end": format_month_index(trend.window_end),
             "yoy_median": trend.yoy_median,
         },
         abs(slope) / typical,
@@ -314,25 +231,20 @@ def _no_gain_after_grant(series: GroupSeries, as_of: int, settings: FlagSettings
         return None
     baseline_mean = baseline_sum / len(baseline)
     after_mean = after_sum / len(after)
-    reason = (
-        f"Rata-rata pendapatan bersih setelah bantuan {format_rupiah(_whole_rupiah(after_mean))} "
-        f"({len(after)} laporan, {_month_range(grant_month + 1, after_end)}) tidak lebih tinggi "
-        f"dari sebelum bantuan {format_rupiah(_whole_rupiah(baseline_mean))} "
-        f"({len(baseline)} laporan, {_month_range(grant_month - settings.baseline_months, grant_month - 1)}); "
-        f"bantuan diserahkan {_month_name(grant_month)}."
-    )
     return Flag(
         series.group_id,
         NO_GAIN_AFTER_GRANT,
-        reason,
         {
             "grant_id": grant_id,
-            "handover_month": period_text(grant_month),
+            "handover_month": format_month_index(grant_month),
             "baseline_mean": baseline_mean,
             "baseline_reports": len(baseline),
+            "baseline_start": format_month_index(grant_month - settings.baseline_months),
+            "baseline_end": format_month_index(grant_month - 1),
             "after_mean": after_mean,
             "after_reports": len(after),
-            "after_end": period_text(after_end),
+            "after_start": format_month_index(grant_month + 1),
+            "after_end": format_month_index(after_end),
         },
         # Share of the pre-grant income that was not regained (0 when equal).
         (baseline_mean - after_mean) / max(abs(baseline_mean), 1.0),
@@ -346,7 +258,7 @@ def _last_overdue_month(today: date, due_day: int) -> int:
     only from the next day: on 10 July June's report is still on time, on
     11 July it is overdue. So month m is overdue when its due date < today.
     """
-    this_month = month_index(today.year, today.month)
+    this_month = month_index(today)
     return this_month - 1 if today.day > due_day else this_month - 2
 
 
@@ -366,17 +278,11 @@ def _missing_reports(series: GroupSeries, as_of: int, today: date, settings: Fla
     while month >= series.formed_month and series.report_for(month) is None:
         streak += 1
         month -= 1
-    reason = (
-        f"Laporan bulan {_two_months(earlier, latest)} belum masuk, padahal batasnya "
-        f"tanggal {settings.due_day} bulan berikutnya sudah lewat"
-    )
-    reason += f" ({streak} bulan berturut-turut tanpa laporan)." if streak > 2 else "."
     return Flag(
         series.group_id,
         MISSING_REPORTS,
-        reason,
         {
-            "missing_months": [period_text(earlier), period_text(latest)],
+            "missing_months": [format_month_index(earlier), format_month_index(latest)],
             "months_without_report": streak,
             "due_day": settings.due_day,
         },
@@ -400,20 +306,14 @@ def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettin
     if total >= line * len(recent):
         return None
     per_capita = float(total / len(recent))
-    reason = (
-        f"Rata-rata pendapatan bersih per anggota {format_rupiah(_whole_rupiah(per_capita))} per bulan "
-        f"({len(recent)} laporan terakhir, {_month_range(recent[0].month, recent[-1].month)}), "
-        f"di bawah garis kemiskinan ekstrem {format_rupiah(line)} per orang per bulan."
-    )
     return Flag(
         series.group_id,
         BELOW_EXTREME_POVERTY,
-        reason,
         {
             "per_capita_mean": per_capita,
             "line": line,
             "reports": len(recent),
-            "months": [period_text(r.month) for r in recent],
+            "months": [format_month_index(r.month) for r in recent],
         },
         # How far below the line, as a share of the line.
         (line - per_capita) / line,

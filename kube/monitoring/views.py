@@ -1,28 +1,31 @@
 """HTML pages for flags, follow-ups, the dashboard and a group's income chart."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from kube.core.pagination import ListPage
-from kube.auth.models import ADMIN, OFFICER, VIEWER
-from kube.auth.permissions import login_required, roles_required
-from kube.core.errors import DomainError, ValidationFailed
-from kube.core.formatting import format_rupiah
-from kube.core.forms import apply_domain_error
-from kube.core.periods import from_month_index
+from kube.auth.permissions import allowed, login_required
+from kube.auth.roles import can_follow_up_flags, can_see_all_groups
+from kube.core.clock import office_today
+from kube.core.errors import ValidationFailed
+from kube.core.formatting import format_month, format_rupiah
+from kube.core.pagination import ListPage, page_arg
+from kube.core.periods import format_month_index, from_month_index
+from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.models import Group
 from kube.groups.queries import RegionCatalogue, officer_choices
-from kube.monitoring import bp, charts, operations, trends
-from kube.monitoring.forms import ACTION_LABELS, KIND_LABELS, STATE_BADGES, STATE_LABELS, FollowUpForm
+from kube.monitoring import bp, charts, labels, operations, trends
+from kube.monitoring.forms import FollowUpForm
+from kube.monitoring.labels import FLAG_LABELS
+from kube.monitoring.reasons import flag_reason
 
-STAFF = (ADMIN, OFFICER, VIEWER)
-#: Roles that act on flags; viewers (the head of office) only read.
-FOLLOW_UP_ROLES = (ADMIN, OFFICER)
+for _name, _filter in labels.TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+bp.add_app_template_filter(flag_reason, "flag_reason")
 
 
 def _check_settings(state) -> None:
@@ -31,40 +34,6 @@ def _check_settings(state) -> None:
 
 
 bp.record_once(_check_settings)
-
-
-@bp.app_template_filter("flag_kind")
-def flag_kind_label(kind: str | None) -> str:
-    """A flag kind in words: `not_improving` -> Pendapatan tidak membaik."""
-    return str(KIND_LABELS.get(kind, kind or "-"))
-
-
-@bp.app_template_filter("follow_up_action")
-def follow_up_action_label(action: str | None) -> str:
-    """A follow-up action in words."""
-    return str(ACTION_LABELS.get(action, action or "-"))
-
-
-@bp.app_template_filter("follow_up_state")
-def follow_up_state_label(state: str | None) -> str:
-    """A follow-up state in words: `in_progress` -> Sedang ditangani."""
-    return str(STATE_LABELS.get(state, state or "-"))
-
-
-@bp.app_template_filter("follow_up_badge")
-def follow_up_badge(state: str | None) -> str:
-    """The badge class for a follow-up state."""
-    return STATE_BADGES.get(state, "muted")
-
-
-@bp.app_template_filter("month_index")
-def month_index_label(month: int | None) -> str:
-    """A month index as `Juni 2025`."""
-    return charts.month_long(month) if month is not None else "-"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
 
 
 def trend_summary(trend: trends.Trend) -> str:
@@ -79,27 +48,13 @@ def trend_summary(trend: trends.Trend) -> str:
     return _("datar")
 
 
-def _group_or_404(group_id: int) -> Group:
-    """The group by id under the usual access rule; ids beyond the column's range are simply not found."""
-    if group_id > operations.MAX_ID:
-        abort(404)
-    return get_group_or_404(group_id)
-
-
 # -- flags ------------------------------------------------------------------------------------
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @bp.route("/monitoring/flags")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def flags():
     """Flagged groups at an as-of month, most serious first, filtered by kecamatan, kind and officer."""
-    today = operations.office_today()
+    today = office_today()
     errors: dict[str, list[str]] = {}
     as_of = filters = None
     try:
@@ -120,17 +75,17 @@ def flags():
     context = {
         "regions": RegionCatalogue.load(),
         "officers": officer_choices(),
-        "kinds": KIND_LABELS,
+        "kinds": FLAG_LABELS,
         "args": request.args,
-        "default_as_of": trends.period_text(operations.last_complete_month(today)),
+        "default_as_of": format_month_index(operations.default_as_of(today)),
         "errors": errors,
-        "can_follow_up": current_user.role in FOLLOW_UP_ROLES,
+        "can_follow_up": can_follow_up_flags(current_user),
     }
     if errors:
         # The filters stay in the form with their messages; nothing is listed for a bad question.
         return render_template("monitoring/flags.html", result=None, page=None, **context), 422
     result = operations.compute_flags(as_of, today, filters)
-    page = ListPage.of(result.flags, _page_number(), current_app.config["PER_PAGE"])
+    page = ListPage.of(result.flags, page_arg(), current_app.config["PER_PAGE"])
     latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in page.items), as_of)
     return render_template("monitoring/flags.html", result=result, page=page, latest=latest, **context)
 
@@ -138,30 +93,26 @@ def flags():
 # -- follow-ups -------------------------------------------------------------------------------
 
 @bp.route("/monitoring/groups/<int:group_id>/follow-ups/new", methods=["GET", "POST"])
-@roles_required(*FOLLOW_UP_ROLES)
+@allowed(can_follow_up_flags)
 def follow_up(group_id: int):
     """Record a follow-up (visit, training, mentoring or note) on one of a group's flags, with its state."""
-    group = _group_or_404(group_id)
-    today = operations.office_today()
-    as_of = operations.last_complete_month(today)
+    group = get_group_or_404(group_id)
+    today = office_today()
+    as_of = operations.default_as_of(today)
     form = FollowUpForm()
     if request.method == "GET":
         kind = request.args.get("kind")
         form.flag_kind.data = kind if kind in trends.FLAG_KINDS else None
-        form.flag_period.data = request.args.get("as_of") or trends.period_text(as_of)
+        form.flag_period.data = request.args.get("as_of") or format_month_index(as_of)
         form.action_date.data = today
         form.state.data = "in_progress"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             operations.record_follow_up(
                 group, form.flag_kind.data, form.flag_period.data, form.action.data, form.action_date.data,
                 form.note.data, form.state.data, current_user, today=today,
             )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Tindak lanjut untuk %(g)s dicatat.", g=group.name), "success")
             return redirect(url_for("monitoring.group_follow_ups", group_id=group.id))
     current = operations.group_trend(group, as_of, today)
@@ -171,37 +122,37 @@ def follow_up(group_id: int):
 
 
 @bp.route("/monitoring/groups/<int:group_id>/follow-ups")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def group_follow_ups(group_id: int):
     """A group's follow-up history, newest first; every state change stays."""
-    group = _group_or_404(group_id)
+    group = get_group_or_404(group_id)
     page = db.paginate(operations.follow_up_history_statement(group.id),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
-    today = operations.office_today()
-    current = operations.group_trend(group, operations.last_complete_month(today), today)
+    today = office_today()
+    current = operations.group_trend(group, operations.default_as_of(today), today)
     return render_template("monitoring/follow_ups.html", group=group, page=page, current=current,
-                           can_follow_up=(current_user.role in FOLLOW_UP_ROLES
+                           can_follow_up=(can_follow_up_flags(current_user)
                                           and group.status not in operations.NEVER_FLAGGED_STATUSES))
 
 
 # -- dashboard --------------------------------------------------------------------------------
 
 @bp.route("/monitoring/dashboard")
-@roles_required(*STAFF)
+@allowed(can_see_all_groups)
 def dashboard():
     """Active groups, members, this year's grants, reporting rates and flags, per kecamatan, with a chart."""
-    today = operations.office_today()
+    today = office_today()
     figures = operations.dashboard_figures(today)
     months = figures.months
     chart = charts.bar_chart_svg(
         [(m.month, m.median_net, m.reports) for m in months],
         title=_("Median pendapatan bersih per kelompok per bulan"),
         description=_("Median pendapatan bersih kelompok aktif yang melapor, %(a)s sampai %(b)s.",
-                      a=charts.month_long(months[0].month), b=charts.month_long(months[-1].month)),
+                      a=format_month(from_month_index(months[0].month)),
+                      b=format_month(from_month_index(months[-1].month))),
         count_label=_("laporan"), empty=_("Belum ada laporan."), svg_id="dashboard-chart",
     )
-    return render_template("monitoring/dashboard.html", figures=figures, kinds=KIND_LABELS,
-                           chart=Markup(chart), percent=_percent)
+    return render_template("monitoring/dashboard.html", figures=figures, kinds=FLAG_LABELS, chart=Markup(chart))
 
 
 # -- the group chart --------------------------------------------------------------------------
@@ -218,7 +169,7 @@ def income_chart_for(current: operations.GroupTrend, months: int) -> str:
         title=_("Pendapatan bersih %(g)s per bulan", g=current.group.name),
         net=_("Pendapatan bersih"), trend=_("Garis tren"), window=_("Jendela tren"),
         handover=_("Serah terima bantuan"), empty=_("Belum ada laporan pada periode ini."),
-        insufficient=_("data belum cukup"),
+        insufficient=_("data belum cukup"), reports=_("laporan"),
     )
     return charts.income_chart_svg(
         [(report.month, report.net) for report in current.series.reports_between(first, current.as_of)],
@@ -231,8 +182,8 @@ def income_chart_for(current: operations.GroupTrend, months: int) -> str:
 @login_required
 def group_chart(group_id: int):
     """A group's monthly net income as an SVG image (`?as_of=YYYY-MM`); staff and the group's own leader."""
-    group = _group_or_404(group_id)
-    today = operations.office_today()
+    group = get_group_or_404(group_id)
+    today = office_today()
     as_of = operations.parse_as_of(request.args.get("as_of"), today)
     current = operations.group_trend(group, as_of, today)
     svg = income_chart_for(current, current_app.config["MONITORING_CHART_MONTHS"])
@@ -241,26 +192,26 @@ def group_chart(group_id: int):
 
 # -- the panel on the group page --------------------------------------------------------------
 
-def group_monitoring_context(group: Group) -> dict:
+def group_panel(group: Group) -> dict:
     """What templates/monitoring/_group_panel.html shows on a group's page: chart, flags, trend, follow-ups.
 
     Leaders see their group's chart, trend and flags; follow-ups are for staff only.
     """
-    today = operations.office_today()
-    as_of = operations.last_complete_month(today)
+    today = office_today()
+    as_of = operations.default_as_of(today)
     current = operations.group_trend(group, as_of, today)
-    staff = current_user.is_staff
+    staff = can_see_all_groups(current_user)
     follow_ups = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all() if staff else []
     latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
     return {
         "as_of": as_of,
         "as_of_period": from_month_index(as_of),
-        "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=trends.period_text(as_of)),
+        "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=format_month_index(as_of)),
         "trend": current.trend,
         "trend_label": trend_summary(current.trend),
         "flags": current.flags,
         "latest_follow_ups": latest,
         "follow_ups": follow_ups,
         "history_url": url_for("monitoring.group_follow_ups", group_id=group.id) if staff else None,
-        "can_follow_up": current_user.role in FOLLOW_UP_ROLES and group.status not in operations.NEVER_FLAGGED_STATUSES,
+        "can_follow_up": can_follow_up_flags(current_user) and group.status not in operations.NEVER_FLAGGED_STATUSES,
     }

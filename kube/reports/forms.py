@@ -1,33 +1,16 @@
 """Forms for monthly income reports: the report itself and the officer's verification.
 
 The forms only parse what was typed (an amount with dots, a whole number); every rule (ranges,
-months, verification lock, unusual values) lives in `kube.groups.reports` and comes back as
+months, verification lock, unusual values) lives in `kube.reports.operations` and comes back as
 field errors.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from kube.groups.forms import KubeForm
-from kube.groups.reports import format_amount_input, parse_amount
-
-
-class RupiahField(StringField):
-    """A whole-Rupiah amount typed as `1500000`, `1.500.000` or `Rp 1.500.000`; `data` is an int or None."""
-
-    def process_formdata(self, valuelist):
-        """Parse the typed text; a refused text keeps what was typed and reports why."""
-        if not valuelist:
-            return
-        self.data = None
-        self.data = parse_amount(valuelist[0])  # ValueError becomes this field's error message
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_amount_input(self.data)
+from kube.core.forms import KubeForm, RupiahField
 
 
 class ReportForm(KubeForm):

@@ -1,0 +1,42 @@
+"""Looking up a grant or letter for the current user (404 otherwise), and a letter's PDF as a download.
+
+Shared by the letter pages and the API, which must not import each other's view modules. The
+rule itself (a leader sees only their own group) is `kube.auth.roles.can_see_group`.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from flask import abort, send_file
+from flask_login import current_user
+
+from kube.auth.roles import can_see_group
+from kube.extensions import db
+from kube.ledger.letters import export_file_name
+from kube.ledger.models import Grant, Letter
+
+
+def visible_grant(grant_id: int) -> Grant:
+    """The grant, or 404 when it does not exist or the current user may not see its group."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or not can_see_group(current_user, grant.group_id):
+        abort(404)
+    return grant
+
+
+def visible_letter(letter_id: int) -> Letter:
+    """The letter, or 404 when it does not exist or the current user may not see its group."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not can_see_group(current_user, letter.grant.group_id):
+        abort(404)
+    return letter
+
+
+def pdf_response(letter: Letter, as_attachment: bool = True):
+    """The stored PDF, byte for byte, with its SHA-256 as the ETag."""
+    response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=as_attachment,
+                         download_name=f"BAST-{export_file_name(letter)}", etag=letter.sha256,
+                         conditional=False, max_age=0)
+    response.headers["X-Letter-Number"] = re.sub(r"[^\x20-\x7e]", "?", letter.number)
+    return response

@@ -1,0 +1,67 @@
+"""Words for flag kinds, trend states, follow-up actions and states, in the reader's language.
+
+Plain dictionaries and functions for forms, reasons and templates; the views register the
+template filters.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from kube.monitoring.trends import (
+    BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, TREND_INSUFFICIENT, TREND_OK,
+)
+
+FLAG_LABELS = {
+    NOT_IMPROVING: _l("Pendapatan tidak membaik"),
+    NO_GAIN_AFTER_GRANT: _l("Tidak ada kenaikan setelah bantuan"),
+    BELOW_EXTREME_POVERTY: _l("Di bawah garis kemiskinan ekstrem"),
+    MISSING_REPORTS: _l("Laporan tidak masuk"),
+}
+TREND_LABELS = {TREND_OK: _l("data cukup"), TREND_INSUFFICIENT: _l("data belum cukup")}
+ACTION_LABELS = {
+    "kunjungan": _l("Kunjungan"),
+    "pelatihan": _l("Pelatihan"),
+    "pendampingan": _l("Pendampingan"),
+    "catatan": _l("Catatan"),
+}
+STATE_LABELS = {
+    "open": _l("Terbuka"),
+    "in_progress": _l("Sedang ditangani"),
+    "resolved": _l("Selesai"),
+}
+#: CSS badge class per follow-up state (see .badge in kube.css).
+STATE_BADGES = {"open": "bad", "in_progress": "warn", "resolved": "ok"}
+
+
+def _label(labels: dict, value: str | None) -> str:
+    return str(labels.get(value, value or "-"))
+
+
+def flag_kind(kind: str | None) -> str:
+    """A flag kind in words: `not_improving` -> Pendapatan tidak membaik."""
+    return _label(FLAG_LABELS, kind)
+
+
+def trend_status(status: str | None) -> str:
+    """A trend's state in words: `insufficient` -> data belum cukup."""
+    return _label(TREND_LABELS, status)
+
+
+def follow_up_action(action: str | None) -> str:
+    """A follow-up action in words."""
+    return _label(ACTION_LABELS, action)
+
+
+def follow_up_state(state: str | None) -> str:
+    """A follow-up state in words: `in_progress` -> Sedang ditangani."""
+    return _label(STATE_LABELS, state)
+
+
+def follow_up_badge(state: str | None) -> str:
+    """The badge class for a follow-up state."""
+    return STATE_BADGES.get(state, "muted")
+
+
+#: Template filters of this feature, registered by its views.
+TEMPLATE_FILTERS = {"flag_kind": flag_kind, "trend_status": trend_status, "follow_up_action": follow_up_action,
+                    "follow_up_state": follow_up_state, "follow_up_badge": follow_up_badge}

@@ -1,0 +1,270 @@
+"""Rules of monthly income reports: who may report which month, checked values, unusual figures, verification.
+
+All enforced here so the pages and the API share them:
+
+- A month can be reported once it has ended (in Asia/Jakarta): June from 1 July on. The month the
+  group was formed counts (a group formed on 15 January reports January); earlier months do not.
+  Only `active` groups report.
+- Revenue (omzet) and expenses (biaya) are whole Rupiah from 0 to REPORT_MAX_AMOUNT; net = revenue -
+  expenses and may be negative (a loss). Active members default to the group's current member count.
+- One report per group and month. PUT semantics: a second submission for the month replaces the
+  first, and the values it replaced stay in the audit log. Submissions for one group are serialised
+  by a row lock on the group (PostgreSQL; SQLite write requests already begin IMMEDIATE), so two
+  concurrent first submissions give one created report and one replacement, never a duplicate.
+- The leader corrects their report until an officer verifies it; afterwards only an officer or an
+  admin changes it, and must give a reason, which is kept in the audit log. The report stays
+  verified after such a correction (it is now the officer's own figure).
+- Questionable values need the person's confirmation ("Apakah angka ini sudah benar?"): expenses more
+  than OUTLIER_FACTOR times revenue (with no revenue, any expenses), or net beyond OUTLIER_FACTOR times
+  the absolute median net of the group's latest OUTLIER_HISTORY reports before this month (only when
+  there is at least one such report and the median is not 0; the absolute value keeps the rule
+  meaningful for a group whose usual month is a loss).
+- A month's report is due by day REPORT_DUE_DAY of the next month (`kube.reports.schedule`).
+  Corrections do not move `submitted_at`; `submitted_by` and `entered_on_behalf` describe whoever
+  entered the values now stored.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kube.audit.operations import describe_changes, record_audit
+from kube.auth.models import User
+from kube.auth.roles import can_report_for, can_see_group, can_verify_reports
+from kube.core.clock import office_today, utc_now
+from kube.core.database import saved_or_conflict
+from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
+from kube.core.formatting import format_long_date, format_month, format_rupiah
+from kube.core.money import AMOUNT_MESSAGE
+from kube.core.periods import first_of_month, format_period
+from kube.extensions import db
+from kube.groups.models import Group
+from kube.reports.models import IncomeReport
+from kube.groups.queries import current_member_count
+from kube.reports.queries import earlier_nets, get_report
+
+#: The fields a report carries, in the names the form, the API and the operations share.
+REPORT_FIELDS = ("revenue", "expenses", "active_members", "note")
+NOTE_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 500
+#: Control characters other than tab and line breaks (PostgreSQL refuses NUL in text).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ReportLocked(Conflict):
+    """An officer verified the report; its leader may no longer change it."""
+
+    code = "report_verified"
+
+
+def questionable_reasons(revenue: int, expenses: int, net: int, earlier: list[int], factor: int | float) -> list[str]:
+    """Why these values look unusual and must be confirmed (empty when they look ordinary)."""
+    reasons = []
+    if expenses > factor * revenue:
+        reasons.append(_("Biaya (%(e)s) lebih dari %(f)s kali omzet (%(r)s).",
+                         e=format_rupiah(expenses), f=factor, r=format_rupiah(revenue)))
+    if earlier:
+        usual = statistics.median(earlier)
+        limit = factor * abs(usual)
+        if usual != 0 and abs(net) > limit:
+            reasons.append(_("Pendapatan bersih %(n)s jauh dari biasanya: lebih dari %(f)s kali nilai tengah "
+                             "%(k)d laporan sebelumnya (%(m)s).",
+                             n=format_rupiah(net), f=factor, k=len(earlier), m=format_rupiah(round(usual))))
+    return reasons
+
+
+def _field_error(errors: dict[str, list[str]], name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+def _whole_number(value):
+    """An int from an int or a float without fraction; anything else (bools too) is returned as is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _checked_amount(value, name: str, errors: dict[str, list[str]]) -> int | None:
+    maximum = current_app.config["REPORT_MAX_AMOUNT"]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        _field_error(errors, name, _("Wajib diisi."))
+        return None
+    value = _whole_number(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        _field_error(errors, name, str(AMOUNT_MESSAGE))
+        return None
+    if value > maximum:
+        _field_error(errors, name, _("Paling banyak %(max)s.", max=format_rupiah(maximum)))
+        return None
+    return value
+
+
+def _checked_members(value, group: Group, errors: dict[str, list[str]]) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return current_member_count(group)
+    maximum = current_app.config["GROUP_MAX_MEMBERS"]
+    value = _whole_number(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        _field_error(errors, "active_members", _("Harus berupa angka bulat."))
+        return None
+    if not 0 <= value <= maximum:
+        _field_error(errors, "active_members", _("Harus 0 sampai %(max)d orang.", max=maximum))
+        return None
+    return value
+
+
+def _checked_text(value, name: str, max_length: int, errors: dict[str, list[str]]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        _field_error(errors, name, _("Harus berupa teks."))
+        return ""
+    text = value.strip()
+    if len(text) > max_length:
+        _field_error(errors, name, _("Paling banyak %(max)d karakter.", max=max_length))
+    elif _CONTROL_CHARACTERS.search(text):
+        _field_error(errors, name, _("Mengandung karakter yang tidak diizinkan."))
+    return text
+
+
+def reportable_problem(group: Group, period: date, today: date) -> tuple[str, str] | None:
+    """Why `period` cannot be reported for `group` today, as (field, message); None when it can."""
+    if group.status != "active":
+        return "group", _("Hanya kelompok berstatus aktif yang dapat melapor; kelompok ini belum atau tidak "
+                          "lagi aktif.")
+    this_month = first_of_month(today)
+    if period > this_month:
+        return "period", _("Bulan %(m)s belum datang; laporan hanya untuk bulan yang sudah selesai.",
+                           m=format_month(period))
+    if period == this_month:
+        return "period", _("Bulan %(m)s belum selesai; laporannya dapat dikirim mulai tanggal 1 bulan berikutnya.",
+                           m=format_month(period))
+    if period < first_of_month(group.formed_on):
+        return "period", _("Kelompok baru terbentuk pada %(d)s; bulan %(m)s sebelum itu tidak dapat dilaporkan.",
+                           d=format_long_date(group.formed_on), m=format_month(period))
+    return None
+
+
+def _check_submitter(actor: User, group: Group) -> None:
+    if not can_see_group(actor, group.id):
+        # A leader never learns whether another group exists.
+        raise NotFound(_("Kelompok tidak ditemukan."))
+    if not can_report_for(actor, group.id):
+        raise PermissionDenied(_("Anda tidak berhak mengisi laporan pendapatan."))
+
+
+def _lock_group(group: Group) -> None:
+    """Serialise report changes for one group, so a read-then-write cannot race another request.
+
+    FOR NO KEY UPDATE (not FOR UPDATE) still lets others insert rows that refer to the group.
+    """
+    db.session.execute(select(Group.id).where(Group.id == group.id).with_for_update(key_share=True))
+
+
+def _checked_values(group: Group, values: dict, reason: str | None, existing: IncomeReport | None
+                    ) -> tuple[dict, str]:
+    """The report's values and the change reason, checked together so every bad field is named at once."""
+    errors: dict[str, list[str]] = {}
+    revenue = _checked_amount(values.get("revenue"), "revenue", errors)
+    expenses = _checked_amount(values.get("expenses"), "expenses", errors)
+    checked = {
+        "revenue": revenue,
+        "expenses": expenses,
+        "net": None if revenue is None or expenses is None else revenue - expenses,
+        "active_members": _checked_members(values.get("active_members"), group, errors),
+        "note": _checked_text(values.get("note"), "note", NOTE_MAX_LENGTH, errors),
+    }
+    reason = _checked_text(reason, "reason", REASON_MAX_LENGTH, errors)
+    if existing is not None and existing.verified_at is not None and not reason and "reason" not in errors:
+        _field_error(errors, "reason", _("Laporan ini sudah diverifikasi; tuliskan alasan perubahannya."))
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(_("Laporan belum dapat disimpan: %(e)s", e=first), fields=errors)
+    return checked, reason
+
+
+def submit_report(group: Group, period: date, values: dict, actor: User, *, confirmed: bool = False,
+                  reason: str | None = None) -> tuple[IncomeReport, bool]:
+    """Create or replace the group's report for `period`; returns (report, created).
+
+    Raises ValidationFailed (field messages), NeedsConfirmation (unusual values without
+    `confirmed`), ReportLocked (a leader changing a verified report) or NotFound/PermissionDenied.
+    """
+    now = utc_now()
+    _check_submitter(actor, group)
+    problem = reportable_problem(group, period, office_today())
+    if problem:
+        raise ValidationFailed(problem[1], fields={problem[0]: [problem[1]]})
+
+    _lock_group(group)
+    existing = get_report(group, period)
+    if existing is not None and existing.verified_at is not None and not can_verify_reports(actor):
+        raise ReportLocked(_("Laporan %(m)s sudah diverifikasi petugas dan tidak dapat diubah lagi. "
+                             "Hubungi pendamping bila ada yang salah.", m=format_month(period)))
+    checked, reason = _checked_values(group, values, reason, existing)
+
+    unusual = questionable_reasons(checked["revenue"], checked["expenses"], checked["net"],
+                                   earlier_nets(group, period), current_app.config["OUTLIER_FACTOR"])
+    if unusual and not confirmed:
+        question = _("Apakah angka ini sudah benar?")
+        raise NeedsConfirmation(f"{question} {' '.join(unusual)}", fields={"confirmed": [question, *unusual]})
+
+    on_behalf = can_verify_reports(actor)
+    # The audit log is the office's record, kept in Indonesian whatever the reader's language.
+    notes = []
+    if on_behalf:
+        notes.append("diisi petugas atas nama ketua" if existing is None else "diubah petugas")
+    if existing is not None and existing.verified_at is not None:
+        notes.append("laporan sudah diverifikasi")
+    if unusual:
+        notes.append("angka tidak biasa sudah dikonfirmasi")
+    if reason:
+        notes.append(f"alasan: {reason}")
+    label = f"{group.code} {format_period(period)}"
+    if existing is None:
+        report = IncomeReport(group_id=group.id, period=period, confirmed_unusual=bool(unusual),
+                              submitted_by_id=actor.id, entered_on_behalf=on_behalf,
+                              submitted_at=now, updated_at=now, **checked)
+        with saved_or_conflict(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman, "
+                                 "lalu periksa angkanya.")):
+            db.session.add(report)
+        summary = (f"{label}: omzet {format_rupiah(report.revenue, 'id')}, biaya {format_rupiah(report.expenses, 'id')}, "
+                   f"bersih {format_rupiah(report.net, 'id')}, anggota aktif {report.active_members}")
+        record_audit("report.create", "income_report", report.id, "; ".join([summary, *notes]), actor=actor)
+        return report, True
+
+    changes = describe_changes({name: getattr(existing, name) for name in checked}, checked)
+    if changes:  # re-sending the same figures changes nothing and needs no audit entry
+        for name, value in checked.items():
+            setattr(existing, name, value)
+        existing.confirmed_unusual = bool(unusual)
+        existing.submitted_by_id = actor.id
+        existing.entered_on_behalf = on_behalf
+        existing.updated_at = now
+        db.session.flush()
+        record_audit("report.update", "income_report", existing.id, "; ".join([f"{label}: {changes}", *notes]),
+                     actor=actor)
+    return existing, False
+
+
+def verify_report(group: Group, period: date, actor: User) -> IncomeReport:
+    """An officer or admin confirms a report is right; from then on its leader can no longer change it."""
+    if not can_verify_reports(actor):
+        raise PermissionDenied(_("Hanya petugas program atau administrator yang dapat memverifikasi laporan."))
+    _lock_group(group)
+    report = get_report(group, period)
+    if report is None:
+        raise NotFound(_("Belum ada laporan %(m)s untuk kelompok ini.", m=format_month(period)))
+    if report.verified_at is not None:
+        raise InvalidTransition(_("Laporan %(m)s sudah diverifikasi.", m=format_month(period)))
+    report.verified_by_id = actor.id
+    report.verified_at = utc_now()
+    db.session.flush()
+    record_audit("report.verify", "income_report", report.id, f"{group.code} {format_period(period)}",
+                 actor=actor)
+    return report

@@ -1,0 +1,44 @@
+"""When a month's report is due and whether it came in on time: pure functions of dates.
+
+A month's report is due by day `due_day` of the next month, counted in the office's time zone
+(Asia/Jakarta): on time when first submitted on or before that day there.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from kube.core.clock import office_date, office_midnight
+from kube.core.periods import add_months, first_of_month
+
+ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED = "on_time", "late", "missing", "not_due", "not_formed"
+MONTH_STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED)
+
+
+def due_date(period: date, due_day: int) -> date:
+    """The last day on which the report for `period` is on time: `due_day` of the next month."""
+    return add_months(period, 1).replace(day=due_day)
+
+
+def is_due(period: date, due_day: int, today: date) -> bool:
+    """Whether the due date of `period` has passed on `today` (a missing report is then overdue)."""
+    return today > due_date(period, due_day)
+
+
+def deadline_utc(period: date, due_day: int) -> datetime:
+    """The first moment (in UTC) at which a report for `period` is late: midnight after the due day."""
+    return office_midnight(due_date(period, due_day) + timedelta(days=1))
+
+
+def is_on_time(submitted_at: datetime, period: date, due_day: int) -> bool:
+    """Whether a report first submitted at `submitted_at` met the due date (counted at the office)."""
+    return office_date(submitted_at) <= due_date(period, due_day)
+
+
+def month_status(period: date, submitted_at: datetime | None, formed_on: date, today: date, due_day: int) -> str:
+    """A month's reporting status for a group: on time, late, missing, not due yet or not yet formed."""
+    if period < first_of_month(formed_on):
+        return NOT_FORMED
+    if submitted_at is not None:
+        return ON_TIME if is_on_time(submitted_at, period, due_day) else LATE
+    return MISSING if is_due(period, due_day, today) else NOT_DUE
+

@@ -1,0 +1,182 @@
+"""HTML pages for monthly income reports: the leader's months, the report form, verification, discipline."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from kube.auth.permissions import allowed, login_required, roles_required
+from kube.auth.roles import LEADER, can_report, can_report_for, can_see_all_groups, can_verify_reports
+from kube.core.clock import office_today
+from kube.core.errors import NeedsConfirmation
+from kube.core.formatting import format_month, format_rupiah
+from kube.core.forms import show_domain_error
+from kube.core.pagination import page_arg
+from kube.core.periods import add_months, first_of_month, last_complete_month, parse_period
+from kube.core.transaction import attempt
+from kube.extensions import db
+from kube.groups.access import get_group_or_404
+from kube.groups.models import Group
+from kube.groups.queries import current_member_count
+from kube.reports import bp, operations, queries
+from kube.reports.forms import ReportForm, VerifyForm
+from kube.reports.labels import MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS
+from kube.reports.schedule import NOT_FORMED
+
+#: How far back the month chooser and the leader's list go.
+MONTHS_OFFERED = 24
+
+
+def _requested_period(today: date) -> date:
+    """The month in `?period=YYYY-MM`, or last month; a malformed month is a page that does not exist."""
+    text = request.args.get("period", "")
+    if not text:
+        return last_complete_month(today)
+    try:
+        return parse_period(text)
+    except ValueError:
+        abort(404)
+
+
+def _offered_months(group: Group, today: date) -> list[date]:
+    """Months a person may pick for a report: from the group's first month (at most 24 back) to last month, newest first."""
+    last = last_complete_month(today)
+    first = max(first_of_month(group.formed_on), add_months(last, 1 - MONTHS_OFFERED))
+    months = []
+    month = last
+    while month >= first:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
+
+
+def _after_saving(group: Group) -> str:
+    if current_user.role == LEADER:
+        return url_for("reports.mine")
+    return url_for("reports.group", group_id=group.id)
+
+
+def group_panel(group: Group) -> dict:
+    """Template values for the group page's report section (`reports/_group_reports.html`): the last 12 months."""
+    return {
+        "report_group": group,
+        "report_months": queries.group_months(group, queries.DISCIPLINE_MONTHS),
+        "report_due_day": queries.due_day(),
+        "can_submit_report": group.status == "active" and can_report_for(current_user, group.id),
+        "can_verify_report": can_verify_reports(current_user),
+    }
+
+
+# -- the leader's pages -----------------------------------------------------------------------
+
+@bp.route("/reports")
+@roles_required(LEADER)
+def mine():
+    """The leader's landing page: their group's months with status, and a big button for last month."""
+    group = db.session.get(Group, current_user.group_id) if current_user.group_id else None
+    if group is None:
+        return render_template("reports/mine.html", group=None, cells=[], last=None)
+    cells = [cell for cell in queries.group_months(group, MONTHS_OFFERED) if cell.status != NOT_FORMED]
+    return render_template("reports/mine.html", group=group, cells=cells, last=cells[0] if cells else None,
+                           can_report=group.status == "active", due_day=queries.due_day())
+
+
+@bp.route("/groups/<int:group_id>/reports/form", methods=["GET", "POST"])
+@allowed(can_report)
+def form(group_id: int):
+    """The report for one month (`?period=YYYY-MM`, default last month): new, corrected or entered for the leader."""
+    group = get_group_or_404(group_id)
+    today = office_today()
+    period = _requested_period(today)
+    existing = queries.get_report(group, period)
+    report_form = ReportForm()
+    if request.method == "GET":
+        if existing is not None:
+            report_form.revenue.data, report_form.expenses.data = existing.revenue, existing.expenses
+            report_form.active_members.data, report_form.note.data = existing.active_members, existing.note
+        else:
+            report_form.active_members.data = current_member_count(group)
+    unusual: list[str] = []
+    if report_form.validate_on_submit():
+        with attempt(report_form, show=False) as outcome:
+            report, created = operations.submit_report(group, period, report_form.values(), current_user,
+                                                       confirmed=report_form.confirmed.data,
+                                                       reason=report_form.reason.data)
+        if outcome.ok:
+            month = format_month(period)
+            flash(_("Laporan %(m)s tersimpan: pendapatan bersih %(n)s.", m=month, n=format_rupiah(report.net))
+                  if created else _("Laporan %(m)s diperbarui.", m=month), "success")
+            return redirect(_after_saving(group))
+        if isinstance(outcome.error, NeedsConfirmation):
+            # The question and its reasons are shown above the figures, not as a field error.
+            unusual = outcome.error.fields.get("confirmed", [])[1:]
+        else:
+            show_domain_error(report_form, outcome.error)
+        existing = queries.get_report(group, period)
+    locked = existing is not None and existing.verified_at is not None and not can_verify_reports(current_user)
+    problem = operations.reportable_problem(group, period, today)
+    return render_template(
+        "reports/form.html", form=report_form, group=group, period=period, report=existing, locked=locked,
+        problem=problem[1] if problem else None, unusual=unusual,
+        ask_reason=existing is not None and existing.verified_at is not None and not locked,
+        on_behalf=can_verify_reports(current_user), months=_offered_months(group, today),
+        back_url=_after_saving(group),
+    )
+
+
+# -- staff pages ------------------------------------------------------------------------------
+
+@bp.route("/groups/<int:group_id>/reports/<period>/verify", methods=["GET", "POST"])
+@allowed(can_verify_reports)
+def verify(group_id: int, period: str):
+    """Confirm, then verify a report; afterwards the leader can no longer change it."""
+    group = get_group_or_404(group_id)
+    try:
+        month = parse_period(period)
+    except ValueError:
+        abort(404)
+    report = queries.get_report(group, month)
+    if report is None:
+        abort(404)
+    back = url_for("reports.group", group_id=group.id)
+    if report.verified_at is not None:
+        flash(_("Laporan %(m)s sudah diverifikasi.", m=format_month(month)), "warning")
+        return redirect(back)
+    verify_form = VerifyForm()
+    if verify_form.validate_on_submit():
+        with attempt() as outcome:
+            operations.verify_report(group, month, current_user)
+        if outcome.ok:
+            flash(_("Laporan %(m)s %(g)s diverifikasi.", m=format_month(month), g=group.name), "success")
+        return redirect(back)
+    question = _(
+        "Verifikasi laporan %(m)s %(g)s: omzet %(r)s, biaya %(e)s, pendapatan bersih %(n)s, %(a)d anggota aktif? "
+        "Setelah diverifikasi, ketua tidak dapat mengubahnya lagi; perubahan oleh petugas harus disertai alasan.",
+        m=format_month(month), g=group.name, r=format_rupiah(report.revenue), e=format_rupiah(report.expenses),
+        n=format_rupiah(report.net), a=report.active_members)
+    return render_template("confirm.html", form=verify_form, title=_("Verifikasi laporan"), question=question,
+                           cancel_url=back)
+
+
+@bp.route("/groups/<int:group_id>/reports")
+@login_required
+def group(group_id: int):
+    """A group's report history (paginated) with the status of its last 12 months."""
+    shown = get_group_or_404(group_id)
+    history = db.paginate(queries.report_history(shown), page=page_arg(), per_page=current_app.config["PER_PAGE"],
+                          error_out=False)
+    return render_template("reports/group.html", group=shown, history=history, **group_panel(shown))
+
+
+@bp.route("/reports/discipline")
+@allowed(can_see_all_groups)
+def discipline():
+    """Reporting discipline: active groups by the last 12 months, with rates per kecamatan."""
+    kecamatan = request.args.get("kecamatan", "").strip()
+    summary = queries.discipline(page_arg(), current_app.config["PER_PAGE"], kecamatan_code=kecamatan)
+    kecamatan_codes = {rates.code for rates in summary.rates}
+    return render_template("reports/discipline.html", summary=summary,
+                           kecamatan=kecamatan if kecamatan in kecamatan_codes else "",
+                           due_day=queries.due_day(), symbols=MONTH_STATUS_SYMBOLS, labels=MONTH_STATUS_LABELS)
