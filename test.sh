@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 KUBE_SETUP_EXTRAS="[test]" source ./scripts/setup.sh
+echo "== Import contracts (layers, see [tool.importlinter] in pyproject.toml) =="
+.venv/bin/lint-imports --no-cache
 echo "== Test suite on SQLite =="
 env -u KUBE_TEST_DATABASE_URL .venv/bin/pytest "$@"
 if [ -n "${KUBE_TEST_DATABASE_URL:-}" ]; then

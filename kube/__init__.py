@@ -68,6 +68,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects to this app."""
+    from kube.api.schemas import ApiErrorSchema
     from kube.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from kube.i18n import select_locale
 
@@ -77,6 +78,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # The OpenAPI document describes errors in Kube's own shape; set before init_app registers it.
+    api.ERROR_SCHEMA = ApiErrorSchema
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 

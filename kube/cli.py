@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from kube.auth.models import User
-from kube.auth.roles import ROLES
+from kube.auth.roles import LEADER, ROLES
 from kube.core.errors import DomainError
 from kube.core.transaction import committed
 from kube.extensions import db
@@ -36,7 +36,7 @@ def create_user_command(username, role, full_name, nip, group_code):
 
     from kube.groups.operations import leader_link_for_code
 
-    if role == "leader" and not group_code:
+    if role == LEADER and not group_code:
         raise click.UsageError("a leader needs --group GROUP_CODE")
     password = _read_password()
     try:

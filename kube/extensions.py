@@ -1,6 +1,8 @@
 """Unbound Flask extension objects, bound to the app in `create_app`."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -10,10 +12,6 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-
-from kube.api.schemas import ApiErrorSchema
-from datetime import datetime
-
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -38,9 +36,7 @@ class Base(DeclarativeBase):
 
 
 class KubeApi(Api):
-    """flask-smorest Api whose errors are rendered by Kube's own handler."""
-
-    ERROR_SCHEMA = ApiErrorSchema
+    """flask-smorest Api whose errors are rendered by Kube's own handler (their schema is set by create_app)."""
 
     def _register_error_handlers(self):
         # Kube registers one handler for HTML and JSON errors (kube.errors).

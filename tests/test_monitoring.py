@@ -491,18 +491,20 @@ def test_dashboard_figures_on_a_fixed_dataset(app, dashboard_data):
     figures = operations.dashboard_figures(TODAY)
     total = figures.totals
     assert (figures.as_of, figures.year, figures.due_date) == (AS_OF, 2026, date(2026, 7, 10))
-    assert (total.active_groups, total.members, total.owing, total.reported, total.on_time) == (4, 19, 3, 2, 1)
+    assert (total.active_groups, total.members, total.reporting.expected, total.reporting.received,
+            total.reporting.on_time) == (4, 19, 3, 2, 1)
     assert (total.grants, total.grants_total) == (1, 17_500_000)
-    assert total.reporting_rate == pytest.approx(2 / 3) and total.on_time_rate == pytest.approx(1 / 3)
+    assert total.reporting.completeness == pytest.approx(2 / 3)
+    assert total.reporting.on_time_rate == pytest.approx(1 / 3)
     assert figures.flags_by_kind == {NOT_IMPROVING: 0, NO_GAIN_AFTER_GRANT: 0, BELOW_EXTREME_POVERTY: 0,
                                      MISSING_REPORTS: 1}
     rows = {row.code: row for row in figures.kecamatan}
     assert len(rows) == 6  # every kecamatan has a row, even without groups
     curug, serang = rows["36.73.04"], rows["36.73.01"]
-    assert (curug.active_groups, curug.members, curug.owing, curug.reported, curug.on_time, curug.grants,
+    assert (curug.active_groups, curug.members, curug.reporting.expected, curug.reporting.received, curug.reporting.on_time, curug.grants,
             curug.flagged_groups) == (3, 14, 2, 2, 1, 1, 0)
-    assert (serang.active_groups, serang.members, serang.owing, serang.reported, serang.flagged_groups) == (1, 5, 1, 0, 1)
-    assert rows["36.73.02"].reporting_rate is None
+    assert (serang.active_groups, serang.members, serang.reporting.expected, serang.reporting.received, serang.flagged_groups) == (1, 5, 1, 0, 1)
+    assert rows["36.73.02"].reporting.completeness is None
     june = figures.months[-1]
     assert (june.month, june.reports, june.median_net) == (AS_OF, 2, 3_000_000)
     assert len(figures.months) == 12

@@ -1,14 +1,13 @@
 """API: groups, their status transitions and members."""
 from __future__ import annotations
 
-import json
-
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import select
 
 from kube.api.access import api_access, current_actor, error_documenter
+from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.api.group_schemas import (
     GroupCreateSchema,
     GroupListArgsSchema,
@@ -29,13 +28,6 @@ from kube.groups.models import Group, Member
 from kube.groups.queries import GroupFilters, current_member_count, group_count_query, group_list_query
 
 blp = Blueprint("api_groups", __name__, url_prefix="/api/v1", description="Groups and members")
-
-#: flask-smorest's page metadata, documented as what it is on the wire: a JSON string.
-PAGINATION_HEADER = {
-    "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page",
-    "schema": {"type": "string"},
-    "example": '{"total": 120, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}',
-}
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",
@@ -74,14 +66,13 @@ def _counted(group: Group) -> CountedGroup:
               description="One page of groups (a leader sees only their own); page metadata in X-Pagination")
 def list_groups(args):
     """List groups (paginated with `page` and `per_page`, at most 200), filtered as on the group page."""
-    page, per_page = args.pop("page"), args.pop("per_page")
+    paging = {"page": args.pop("page"), "per_page": args.pop("per_page")}
     sort = args.pop("sort")
     args["q"] = args.get("q", "").strip()
     filters = GroupFilters(viewer=current_user, **args, sort=sort.lstrip("-"), descending=sort.startswith("-"))
     total = db.session.scalar(group_count_query(filters))
-    rows = db.session.execute(group_list_query(filters).limit(per_page).offset((page - 1) * per_page)).all()
-    metadata = blp._make_pagination_metadata(page, per_page, total)
-    return [CountedGroup(group, count) for group, count in rows], {"X-Pagination": json.dumps(metadata)}
+    rows = db.session.execute(one_page(group_list_query(filters), paging)).all()
+    return [CountedGroup(group, count) for group, count in rows], pagination_header(blp, paging, total)
 
 
 @blp.route("/groups", methods=["POST"])

@@ -6,9 +6,6 @@ honours an optional Idempotency-Key header; they never commit themselves.
 """
 from __future__ import annotations
 
-import json
-
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -17,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kube.api.access import api_access, current_actor, error_documenter
-from kube.api.groups import PAGINATION_HEADER
+from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.api.idempotency import idempotent
 from kube.api.ledger_schemas import (
     AssetCheckCreateSchema,
@@ -35,10 +32,10 @@ from kube.api.ledger_schemas import (
     TrialBalanceSchema,
 )
 from kube.api.schemas import ApiErrorSchema
-from kube.auth.roles import can_log_in, can_record_grants, can_see_all_groups, can_see_group
+from kube.auth.roles import can_log_in, can_record_grants, can_see_all_groups
 from kube.core.errors import ValidationFailed
 from kube.extensions import db
-from kube.groups.access import get_group_or_404
+from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.models import Group, Member
 from kube.ledger import operations
 from kube.ledger.models import Asset, Budget, Grant
@@ -59,15 +56,6 @@ _errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
 
 
-def _page(args: dict, total: int) -> dict:
-    """The X-Pagination header, in the same shape as the other API lists."""
-    return {"X-Pagination": json.dumps(blp._make_pagination_metadata(args["page"], args["per_page"], total))}
-
-
-def _limit(query, args: dict):
-    return query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-
-
 # -- lookups: path ids are 404, body ids are field errors --------------------------------------
 
 def _grant(grant_id: int, *, for_change: bool = False) -> Grant:
@@ -79,10 +67,7 @@ def _grant(grant_id: int, *, for_change: bool = False) -> Grant:
     query = select(Grant).where(Grant.id == grant_id)
     if for_change:
         query = query.with_for_update().execution_options(populate_existing=True)
-    grant = db.session.scalar(query)
-    if grant is None or not can_see_group(current_user, grant.group_id):
-        abort(404)
-    return grant
+    return visible_or_404(db.session.scalar(query))
 
 
 def _named(model, object_id: int | None, field: str, message: str):
@@ -120,9 +105,9 @@ def list_budgets(args):
         conditions.append(Budget.year == args["year"])
     total = db.session.scalar(select(func.count(Budget.id)).where(*conditions))
     budgets = db.session.scalars(
-        _limit(select(Budget).where(*conditions).order_by(Budget.year.desc(), Budget.program), args)
+        one_page(select(Budget).where(*conditions).order_by(Budget.year.desc(), Budget.program), args)
     ).all()
-    return _budget_rows(list(budgets)), _page(args, total)
+    return _budget_rows(list(budgets)), pagination_header(blp, args, total)
 
 
 @blp.route("/budgets", methods=["POST"])
@@ -156,8 +141,8 @@ def list_grants(args):
                            status=args.get("status", ""), kecamatan=args.get("kecamatan", ""),
                            group_id=args.get("group_id"), q=args.get("q", "").strip())
     total = db.session.scalar(filtered_grants(filters, func.count(Grant.id)))
-    grants = db.session.scalars(_limit(_with_lines(filtered_grants(filters).order_by(Grant.id)), args))
-    return grants.all(), _page(args, total)
+    grants = db.session.scalars(one_page(_with_lines(filtered_grants(filters).order_by(Grant.id)), args))
+    return grants.all(), pagination_header(blp, args, total)
 
 
 @blp.route("/grants", methods=["POST"])

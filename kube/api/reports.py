@@ -1,7 +1,6 @@
 """API: monthly income reports (the same operations as the report pages)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from kube.api.access import api_access, current_actor, error_documenter
 from kube.api.fields import InputSchema, PageArgsSchema, RupiahAmount
+from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.auth.roles import can_log_in, can_report, can_verify_reports
 from kube.core.errors import ValidationFailed
 from kube.core.periods import format_period, parse_period
@@ -32,13 +32,6 @@ _ERROR_DESCRIPTIONS = {
     422: "validation_error (one message list per field: period, group, revenue, expenses, active_members, "
          "note, reason) or needs_confirmation (unusual values: repeat with \"confirmed\": true)",
 }
-
-#: flask-smorest's page metadata, documented as what it is on the wire: a JSON string.
-PAGINATION_HEADER = {
-    "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page",
-    "schema": {"type": "string"},
-}
-
 
 def _period_parameter() -> dict:
     # A fresh dict per route: flask-smorest updates it in place while building the document.
@@ -149,11 +142,9 @@ def put_report(values, group_id, period):
 def list_reports(args, group_id):
     """A group's reports (paginated with `page` and `per_page`, at most 200); a leader reads only their own."""
     group = get_group_or_404(group_id)
-    page, per_page = args["page"], args["per_page"]
     total = db.session.scalar(select(func.count(IncomeReport.id)).where(IncomeReport.group_id == group.id))
-    items = db.session.scalars(queries.report_history(group).limit(per_page).offset((page - 1) * per_page)).all()
-    metadata = blp._make_pagination_metadata(page, per_page, total)
-    return items, {"X-Pagination": json.dumps(metadata)}
+    items = db.session.scalars(one_page(queries.report_history(group), args)).all()
+    return items, pagination_header(blp, args, total)
 
 
 @blp.route("/groups/<int:group_id>/income-reports/<period>/verify", methods=["POST"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from kube.auth.roles import ADMIN, LEADER, OFFICER, VIEWER
+from kube.core.labels import labeller
 
 ROLE_LABELS = {
     OFFICER: _l("Petugas program"),
@@ -12,7 +13,4 @@ ROLE_LABELS = {
     ADMIN: _l("Administrator"),
 }
 
-
-def role_label(role: str | None) -> str:
-    """A role in words: `officer` -> Petugas program."""
-    return str(ROLE_LABELS.get(role, role or "-"))
+role_label = labeller(ROLE_LABELS, "A role in words: `officer` -> Petugas program.")

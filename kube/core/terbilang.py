@@ -1,23 +1,23 @@
-"""Numbers, amounts and dates in Indonesian words (terbilang) for letters such as the BAST."""
+"""Numbers, amounts and dates in Indonesian words (terbilang) for letters such as the BAST.
+
+Pure functions (num2words and Babel, no Flask): letters are official Indonesian documents, so the
+words are always Indonesian, whatever the reader's interface language.
+"""
 from __future__ import annotations
 
 import re
 from datetime import date
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from num2words import num2words
+
+#: Letters are written in Indonesian (Babel's `id`: Senin..Minggu, Januari..Desember, dots group thousands).
+LETTER_LOCALE = "id"
 
 # Up to 999 triliun: beyond that num2words uses kuadriliun and the like, which no
 # Rupiah amount in Kube reaches and which readers of a letter would not expect.
 MAX_TERBILANG = 10**15 - 1
-
-# Indexed by date.weekday(): Monday is 0.
-DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-
-# Indexed by date.month, so index 0 is unused.
-MONTH_NAMES = (
-    "", "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
 
 # num2words (0.5.14) writes a lone thousand after a larger unit as "satu ribu"
 # (1.001.000 -> "satu juta satu ribu"); Indonesian says "seribu" there too.
@@ -49,15 +49,15 @@ def quantity_in_words(qty: int, unit: str) -> str:
     words = terbilang(qty)  # first, so a non-int is a TypeError as everywhere here
     if qty < 0:
         raise ValueError("a quantity handed over cannot be negative")
-    digits = f"{qty:,}".replace(",", ".")  # PUEBI: dots group thousands
+    digits = format_decimal(qty, locale=LETTER_LOCALE)  # PUEBI: dots group thousands
     return f"{words} ({digits}) {unit.strip()}".rstrip()
 
 
 def date_in_words(d: date) -> str:
     """A date spelled out for a letter: "Rabu tanggal dua puluh delapan bulan Agustus tahun ..."."""
     return (
-        f"{DAY_NAMES[d.weekday()]} tanggal {terbilang(d.day)} "
-        f"bulan {MONTH_NAMES[d.month]} tahun {terbilang(d.year)}"
+        f"{format_date(d, 'EEEE', locale=LETTER_LOCALE)} tanggal {terbilang(d.day)} "
+        f"bulan {format_date(d, 'MMMM', locale=LETTER_LOCALE)} tahun {terbilang(d.year)}"
     )
 
 

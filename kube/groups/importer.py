@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kube.audit.operations import record_audit
 from kube.core.clock import office_today
 from kube.core.errors import DomainError, NeedsConfirmation
+from kube.core.formatting import format_number
 from kube.core.identity import IdentityError, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
 from kube.groups.models import SINGLE_ROLES, Group, Region
@@ -214,7 +215,7 @@ def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int) -> Ta
             continue
         if len(data_rows) >= max_rows:
             raise ImportFileError(_("Berkas berisi lebih dari %(n)s baris data. Bagi menjadi beberapa berkas.",
-                                    n=f"{max_rows:,}".replace(",", ".")))
+                                    n=format_number(max_rows)))
         data_rows.append((number, list(cells)))
     if header is None:
         raise ImportFileError(_("Baris judul kolom tidak ditemukan: baris pertama harus memuat kolom NIK, "

@@ -9,6 +9,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kube.core.labels import labeller
+
 STATUS_LABELS = {
     "proposed": _l("Diusulkan"),
     "active": _l("Aktif"),
@@ -33,29 +35,10 @@ ROLE_LABELS = {
 }
 SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 
-
-def _label(labels: dict, value: str | None) -> str:
-    return str(labels.get(value, value or "-"))
-
-
-def group_status(status: str | None) -> str:
-    """A group status in words: `proposed` -> Diusulkan."""
-    return _label(STATUS_LABELS, status)
-
-
-def status_badge(status: str | None) -> str:
-    """The badge class for a group status."""
-    return STATUS_BADGES.get(status, "")
-
-
-def member_role(role: str | None) -> str:
-    """A member's role in words: `bendahara` -> Bendahara."""
-    return _label(ROLE_LABELS, role)
-
-
-def sex_label(sex: str | None) -> str:
-    """L -> Laki-laki, P -> Perempuan."""
-    return _label(SEX_LABELS, sex)
+group_status = labeller(STATUS_LABELS, "A group status in words: `proposed` -> Diusulkan.")
+status_badge = labeller(STATUS_BADGES, "The badge class for a group status.", default="")
+member_role = labeller(ROLE_LABELS, "A member's role in words: `bendahara` -> Bendahara.")
+sex_label = labeller(SEX_LABELS, "L -> Laki-laki, P -> Perempuan.")
 
 
 def business_type_labels() -> dict[str, str]:

@@ -14,6 +14,7 @@ from kube.auth.models import User
 from kube.auth.roles import LEADER, OFFICER, can_manage_groups
 from kube.core.clock import office_today
 from kube.core.database import saved_or_conflict
+from kube.core.formatting import format_long_date
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
@@ -179,7 +180,7 @@ def _identity(values: dict, today: date) -> None:
         if (typed.day, typed.month, typed.year % 100) != (nik.birth_date.day, nik.birth_date.month,
                                                           nik.birth_date.year % 100):
             raise _invalid("birth_date", _("Tanggal lahir tidak sesuai dengan NIK (NIK menunjukkan %(d)s).",
-                                           d=nik.birth_date.strftime("%d-%m-%Y")))
+                                           d=format_long_date(nik.birth_date)))
 
 
 def _check_member_values(values: dict) -> None:

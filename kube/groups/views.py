@@ -11,6 +11,7 @@ from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import (
     LEADER, OFFICER, can_edit_group_details, can_manage_groups, can_see_all_groups, can_see_full_nik,
+    can_use_leader_pages,
 )
 from kube.core.errors import DomainError, NeedsConfirmation
 from kube.core.transaction import attempt
@@ -40,7 +41,7 @@ for _name, _filter in labels.TEMPLATE_FILTERS.items():
 @login_required
 def index():
     """Groups with search, filters, sorting and pagination; a leader is sent to their own group."""
-    if current_user.role == LEADER:
+    if can_use_leader_pages(current_user):
         if current_user.group_id:
             return redirect(url_for("groups.detail", group_id=current_user.group_id))
         flash(_("Akun Anda belum dihubungkan ke kelompok. Hubungi petugas Dinas Sosial."), "warning")

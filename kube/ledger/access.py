@@ -1,36 +1,29 @@
 """Looking up a grant or letter for the current user (404 otherwise), and a letter's PDF as a download.
 
-Shared by the letter pages and the API, which must not import each other's view modules. The
-rule itself (a leader sees only their own group) is `kube.auth.roles.can_see_group`.
+Shared by the letter pages and the API, which must not import each other's view modules; the
+access rule is the groups' (`kube.groups.access.visible_or_404`).
 """
 from __future__ import annotations
 
 import io
 import re
 
-from flask import abort, send_file
-from flask_login import current_user
+from flask import send_file
 
-from kube.auth.roles import can_see_group
 from kube.extensions import db
+from kube.groups.access import visible_or_404
 from kube.ledger.letters import export_file_name
 from kube.ledger.models import Grant, Letter
 
 
 def visible_grant(grant_id: int) -> Grant:
     """The grant, or 404 when it does not exist or the current user may not see its group."""
-    grant = db.session.get(Grant, grant_id)
-    if grant is None or not can_see_group(current_user, grant.group_id):
-        abort(404)
-    return grant
+    return visible_or_404(db.session.get(Grant, grant_id))
 
 
 def visible_letter(letter_id: int) -> Letter:
     """The letter, or 404 when it does not exist or the current user may not see its group."""
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or not can_see_group(current_user, letter.grant.group_id):
-        abort(404)
-    return letter
+    return visible_or_404(db.session.get(Letter, letter_id), lambda letter: letter.grant.group_id)
 
 
 def pdf_response(letter: Letter, as_attachment: bool = True):

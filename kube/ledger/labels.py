@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kube.core.labels import labeller
+
 PROGRAM_LABELS = {"KUBE": _l("KUBE (kelompok)"), "UEP": _l("UEP (perorangan)")}
 SOURCE_LABELS = {"APBD": _l("APBD"), "APBN": _l("APBN"), "lainnya": _l("Lainnya")}
 GRANT_STATUS_LABELS = {
@@ -36,49 +38,14 @@ ENTRY_KIND_LABELS = {
     "reversal": _l("Koreksi"),
 }
 
-
-def _label(labels: dict, value: str | None) -> str:
-    return str(labels.get(value, value or "-"))
-
-
-def grant_status(status: str | None) -> str:
-    """A grant status in words: `handed_over` -> Sudah diserahkan."""
-    return _label(GRANT_STATUS_LABELS, status)
-
-
-def grant_badge(status: str | None) -> str:
-    """The badge class for a grant status."""
-    return GRANT_STATUS_BADGES.get(status, "")
-
-
-def program_label(program: str | None) -> str:
-    """KUBE -> KUBE (kelompok), UEP -> UEP (perorangan)."""
-    return _label(PROGRAM_LABELS, program)
-
-
-def source_label(source: str | None) -> str:
-    """A funding source in words."""
-    return _label(SOURCE_LABELS, source)
-
-
-def condition_label(condition: str | None) -> str:
-    """An equipment condition in words: `rusak` -> Rusak."""
-    return _label(CONDITION_LABELS, condition)
-
-
-def condition_badge(condition: str | None) -> str:
-    """The badge class for an equipment condition."""
-    return CONDITION_BADGES.get(condition, "")
-
-
-def account_kind(kind: str | None) -> str:
-    """An account kind in words: `committed` -> Terikat."""
-    return _label(ACCOUNT_KIND_LABELS, kind)
-
-
-def entry_kind(kind: str | None) -> str:
-    """A journal entry kind in words: `disbursement` -> Serah terima."""
-    return _label(ENTRY_KIND_LABELS, kind)
+grant_status = labeller(GRANT_STATUS_LABELS, "A grant status in words: `handed_over` -> Sudah diserahkan.")
+grant_badge = labeller(GRANT_STATUS_BADGES, "The badge class for a grant status.", default="")
+program_label = labeller(PROGRAM_LABELS, "KUBE -> KUBE (kelompok), UEP -> UEP (perorangan).")
+source_label = labeller(SOURCE_LABELS, "A funding source in words.")
+condition_label = labeller(CONDITION_LABELS, "An equipment condition in words: `rusak` -> Rusak.")
+condition_badge = labeller(CONDITION_BADGES, "The badge class for an equipment condition.", default="")
+account_kind = labeller(ACCOUNT_KIND_LABELS, "An account kind in words: `committed` -> Terikat.")
+entry_kind = labeller(ENTRY_KIND_LABELS, "A journal entry kind in words: `disbursement` -> Serah terima.")
 
 
 #: Template filters of this feature, registered by its views.

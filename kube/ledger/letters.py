@@ -284,7 +284,7 @@ def letter_content(grant: Grant, number: str, token: str, replaces: Letter | Non
 
 def render_letter_html(content: LetterContent) -> str:
     """The letter as HTML for WeasyPrint (Jinja escapes every value taken from the database)."""
-    return render_template("letters/letter.html", letter=content, rupiah=format_rupiah,
+    return render_template("letters/letter.html", letter=content, rupiah=lambda amount: format_rupiah(amount, "id"),
                            long_date=lambda d: format_long_date(d, "id"))
 
 

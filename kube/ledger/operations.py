@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from kube.audit.operations import record_audit
 from kube.auth.models import User
 from kube.core.clock import office_date, office_today, utc_now
+from kube.core.formatting import format_rupiah
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
 from kube.groups.labels import group_status
@@ -352,9 +353,9 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
     budget = lock_budget(grant.budget)
     remaining = balance(budget_account(budget, "available"))
     if remaining < grant.total:
-        raise BudgetExceeded(_("Sisa pagu %(p)s %(y)d tidak cukup: sisa Rp%(r)s, bantuan Rp%(t)s.",
-                               p=budget.program, y=budget.year, r=f"{remaining:,}".replace(",", "."),
-                               t=f"{grant.total:,}".replace(",", ".")))
+        raise BudgetExceeded(_("Sisa pagu %(p)s %(y)d tidak cukup: sisa %(r)s, bantuan %(t)s.",
+                               p=budget.program, y=budget.year, r=format_rupiah(remaining),
+                               t=format_rupiah(grant.total)))
     _move(grant, "approved")
     grant.approved_by_id, grant.approved_at = actor.id, utc_now()
     post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",

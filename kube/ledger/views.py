@@ -14,13 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required
-from kube.auth.roles import can_record_grants, can_revise_budgets, can_see_all_groups, can_see_group
+from kube.auth.roles import can_record_grants, can_revise_budgets, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.formatting import format_rupiah
 from kube.core.pagination import ListPage, page_arg
 from kube.core.transaction import attempt
 from kube.extensions import db
-from kube.groups.access import get_group_or_404
+from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.labels import member_role
 from kube.groups.models import Group, Member
 from kube.groups.queries import RegionCatalogue
@@ -52,10 +52,7 @@ def _per_page() -> int:
 
 def _grant_or_404(grant_id: int, with_history: bool = False) -> Grant:
     """The grant with what its pages show; 404 when missing or not the current user's to see."""
-    grant = queries.load_grant(grant_id, with_history=with_history)
-    if grant is None or not can_see_group(current_user, grant.group_id):
-        abort(404)
-    return grant
+    return visible_or_404(queries.load_grant(grant_id, with_history=with_history))
 
 
 def _member_label(member: Member) -> str:

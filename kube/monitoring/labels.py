@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kube.core.labels import labeller
+
 from kube.monitoring.trends import (
     BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, TREND_INSUFFICIENT, TREND_OK,
 )
@@ -32,34 +34,11 @@ STATE_LABELS = {
 #: CSS badge class per follow-up state (see .badge in kube.css).
 STATE_BADGES = {"open": "bad", "in_progress": "warn", "resolved": "ok"}
 
-
-def _label(labels: dict, value: str | None) -> str:
-    return str(labels.get(value, value or "-"))
-
-
-def flag_kind(kind: str | None) -> str:
-    """A flag kind in words: `not_improving` -> Pendapatan tidak membaik."""
-    return _label(FLAG_LABELS, kind)
-
-
-def trend_status(status: str | None) -> str:
-    """A trend's state in words: `insufficient` -> data belum cukup."""
-    return _label(TREND_LABELS, status)
-
-
-def follow_up_action(action: str | None) -> str:
-    """A follow-up action in words."""
-    return _label(ACTION_LABELS, action)
-
-
-def follow_up_state(state: str | None) -> str:
-    """A follow-up state in words: `in_progress` -> Sedang ditangani."""
-    return _label(STATE_LABELS, state)
-
-
-def follow_up_badge(state: str | None) -> str:
-    """The badge class for a follow-up state."""
-    return STATE_BADGES.get(state, "muted")
+flag_kind = labeller(FLAG_LABELS, "A flag kind in words: `not_improving` -> Pendapatan tidak membaik.")
+trend_status = labeller(TREND_LABELS, "A trend's state in words: `insufficient` -> data belum cukup.")
+follow_up_action = labeller(ACTION_LABELS, "A follow-up action in words: `kunjungan` -> Kunjungan.")
+follow_up_state = labeller(STATE_LABELS, "A follow-up state in words: `in_progress` -> Sedang ditangani.")
+follow_up_badge = labeller(STATE_BADGES, "The badge class for a follow-up state.", default="muted")
 
 
 #: Template filters of this feature, registered by its views.

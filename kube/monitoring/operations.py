@@ -27,7 +27,7 @@ from kube.ledger.models import Grant
 from kube.monitoring import trends
 from kube.monitoring.models import ACTIONS, STATES, FollowUp
 from kube.reports.models import IncomeReport
-from kube.reports.queries import reporting_rates
+from kube.reports.queries import Rates, reporting_rates
 from kube.reports.schedule import due_date
 
 #: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
@@ -380,24 +380,29 @@ class KecamatanFigures:
 
     code: str
     name: str
-    active_groups: int = 0
     members: int = 0
-    owing: int = 0
-    reported: int = 0
-    on_time: int = 0
     flagged_groups: int = 0
     grants: int = 0
     grants_total: int = 0
+    #: Active groups, and the as-of month's reports they owe, sent and sent on time (the reports' own rates).
+    reporting: Rates | None = None
+
+    def __post_init__(self) -> None:
+        if self.reporting is None:
+            self.reporting = Rates(self.code, self.name)
 
     @property
-    def reporting_rate(self) -> float | None:
-        """Share of groups that owed a report for the month and sent one (None when none owed)."""
-        return self.reported / self.owing if self.owing else None
+    def active_groups(self) -> int:
+        """Groups active now (those formed after the as-of month owe nothing yet)."""
+        return self.reporting.groups
 
-    @property
-    def on_time_rate(self) -> float | None:
-        """Share of groups that owed a report and sent it by the due date."""
-        return self.on_time / self.owing if self.owing else None
+    def add(self, other: KecamatanFigures) -> None:
+        """Add another row's figures to this one (for the city's total)."""
+        self.members += other.members
+        self.flagged_groups += other.flagged_groups
+        self.grants += other.grants
+        self.grants_total += other.grants_total
+        self.reporting.add(other.reporting)
 
 
 @dataclass
@@ -442,9 +447,7 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         return kecamatan.setdefault(code, KecamatanFigures(code, code))
 
     for code, rates in reporting_rates([from_month_index(as_of)]).items():
-        figures = row(code)
-        figures.active_groups, figures.owing = rates.groups, rates.expected
-        figures.reported, figures.on_time = rates.received, rates.on_time
+        row(code).reporting = rates
 
     for code, count in db.session.execute(
         select(Region.parent_code, func.count(Member.id))
@@ -477,9 +480,7 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
     rows = list(kecamatan.values())
     totals = KecamatanFigures("", _("Kota Serang"))
     for figures in rows:
-        for name in ("active_groups", "members", "owing", "reported", "on_time", "flagged_groups", "grants",
-                     "grants_total"):
-            setattr(totals, name, getattr(totals, name) + getattr(figures, name))
+        totals.add(figures)
     return Dashboard(as_of, today.year, due_date(from_month_index(as_of), settings.due_day), totals, rows,
                      flag_list.counts_by_kind(), monthly_figures(data.series, as_of, chart_months))
 

@@ -7,8 +7,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kube.auth.permissions import allowed, login_required, roles_required
-from kube.auth.roles import LEADER, can_report, can_report_for, can_see_all_groups, can_verify_reports
+from kube.auth.permissions import allowed, login_required
+from kube.auth.roles import (
+    can_report, can_report_for, can_see_all_groups, can_use_leader_pages, can_verify_reports,
+)
 from kube.core.clock import office_today
 from kube.core.errors import NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
@@ -53,7 +55,7 @@ def _offered_months(group: Group, today: date) -> list[date]:
 
 
 def _after_saving(group: Group) -> str:
-    if current_user.role == LEADER:
+    if can_use_leader_pages(current_user):
         return url_for("reports.mine")
     return url_for("reports.group", group_id=group.id)
 
@@ -72,7 +74,7 @@ def group_panel(group: Group) -> dict:
 # -- the leader's pages -----------------------------------------------------------------------
 
 @bp.route("/reports")
-@roles_required(LEADER)
+@allowed(can_use_leader_pages)
 def mine():
     """The leader's landing page: their group's months with status, and a big button for last month."""
     group = db.session.get(Group, current_user.group_id) if current_user.group_id else None
