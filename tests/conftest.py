@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 from contextlib import ExitStack
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,9 @@ from kube.core import clock
 from kube.extensions import db as _db
 from kube.extensions import limiter
 
+#: Scenario fixtures shared by several test modules.
+pytest_plugins = ["tests.monitoring_data"]
+
 POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
 #: Seed data written by migrations; every other table is emptied between tests.
 KEPT_TABLES = {"regions", "alembic_version"}
@@ -22,6 +26,16 @@ KEPT_TABLES = {"regions", "alembic_version"}
 
 def pytest_report_header(config):
     return f"kube database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests run only on PostgreSQL (CI always has it); every browser test is also `slow`."""
+    only_postgres = pytest.mark.skip(reason="proven on PostgreSQL only: set KUBE_TEST_DATABASE_URL (CI does)")
+    for item in items:
+        if "postgres" in item.keywords and not POSTGRES_URL:
+            item.add_marker(only_postgres)
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.slow)
 
 
 def _normalised(url: str) -> str:
@@ -166,6 +180,14 @@ def frozen():
 
 
 @pytest.fixture
+def report_day(frozen):
+    """Stand on tests.factories.REPORT_DAY (5 July 2025 in Jakarta); use with `usefixtures("report_day")`."""
+    from tests.factories import REPORT_DAY
+
+    return frozen(REPORT_DAY)
+
+
+@pytest.fixture
 def officer(users):
     """The committed program officer of `users`."""
     return users["officer"]
@@ -189,3 +211,33 @@ def leader(db, group):
     user = make_user("leader", group_id=group.id)
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def staff(db):
+    """Two officers (a grant's maker and its checker), an administrator and a viewer, committed."""
+    from tests.factories import make_user
+
+    people = {"maker": make_user("officer"), "checker": make_user("officer"), "admin": make_user("admin"),
+              "viewer": make_user("viewer")}
+    db.session.commit()
+    return people
+
+
+@pytest.fixture
+def bearer(db, users):
+    """`bearer(user or role of users)`: API headers with a token issued directly (the token endpoint is rate limited)."""
+    from kube.auth.operations import issue_token
+
+    cache: dict[int, dict[str, str]] = {}
+
+    def headers(who) -> dict[str, str]:
+        user = users[who] if isinstance(who, str) else who
+        if user.id not in cache:
+            # Valid for years: tests move the frozen clock by days or months after taking a token.
+            plain, _token = issue_token(user, timedelta(days=3650))
+            db.session.commit()
+            cache[user.id] = {"Authorization": f"Bearer {plain}"}
+        return cache[user.id]
+
+    return headers

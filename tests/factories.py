@@ -17,6 +17,15 @@ def office_today() -> date:
     return clock.office_today()
 
 
+def jakarta(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    """A moment given in the office's time (Asia/Jakarta), as the UTC datetime the app works with."""
+    return datetime(year, month, day, hour, minute, tzinfo=clock.OFFICE_TIMEZONE).astimezone(timezone.utc)
+
+
+#: The report tests' day: 5 July 2025 in Jakarta, when June has ended and is not yet due (due 10 July).
+REPORT_DAY = jakarta(2025, 7, 5)
+
+
 def month_index(year: int, month: int) -> int:
     """The month index of (year, month), as kube.core.periods counts months."""
     return periods.month_index(date(year, month, 1))

@@ -28,6 +28,8 @@ from kube.auth.operations import issue_token
 from kube.extensions import db
 from tests.fuzz_seed import seed_fuzz_data
 
+pytestmark = pytest.mark.slow
+
 #: Generated requests per operation and generation mode (valid data, then invalid data).
 EXAMPLES = 15
 #: The checks that judge every answer. Not schemathesis' "positive data acceptance" family: the app
@@ -36,7 +38,6 @@ CHECKS = [getattr(checks, name) for name in ("not_a_server_error", "status_code_
                                              "response_schema_conformance", "response_headers_conformance")]
 #: Kinds of failure (operation and problem) printed in the assertion message; the rest are counted.
 SHOWN_FAILURES = 8
-
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: each failure is recorded as first sent

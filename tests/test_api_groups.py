@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from kube.core.identity import mask_nik
 from kube.groups import operations
 from kube.groups.models import Group, Member
-from tests.factories import api_token, make_group, make_user, member_values, valid_kk
+from tests.factories import make_group, make_user, member_values, valid_kk
 from tests.statements import recorded_statements
 
 GROUP_FIELDS = {"id", "code", "name", "business_type", "kelurahan_code", "kecamatan_code", "address",
@@ -39,29 +39,10 @@ def error_of(response) -> dict:
     return response.get_json()["error"]
 
 
-@pytest.fixture
-def officer(users):
-    return users["officer"]
-
-
-@pytest.fixture
-def headers(client, users):
-    """Bearer headers per role, fetched lazily so a test stays under the token rate limit."""
-    cache: dict = {}
-
-    def _headers(role_or_user):
-        user = users[role_or_user] if isinstance(role_or_user, str) else role_or_user
-        if user.id not in cache:
-            cache[user.id] = api_token(client, user)
-        return cache[user.id]
-
-    return _headers
-
-
 # -- groups -----------------------------------------------------------------------------------
 
-def test_officer_creates_reads_and_updates_a_group(client, db, officer, headers):
-    response = client.post("/api/v1/groups", json=new_group_json(officer_id=officer.id), headers=headers("officer"))
+def test_officer_creates_reads_and_updates_a_group(client, db, officer, bearer):
+    response = client.post("/api/v1/groups", json=new_group_json(officer_id=officer.id), headers=bearer("officer"))
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert set(created) == GROUP_FIELDS
@@ -73,10 +54,10 @@ def test_officer_creates_reads_and_updates_a_group(client, db, officer, headers)
     }
 
     url = f"/api/v1/groups/{created['id']}"
-    assert client.get(url, headers=headers("viewer")).get_json() == created
+    assert client.get(url, headers=bearer("viewer")).get_json() == created
 
     response = client.patch(url, json={"name": "Kube Sejahtera Abadi", "kelurahan_code": "36.73.01.1008",
-                                       "officer_id": None}, headers=headers("admin"))
+                                       "officer_id": None}, headers=bearer("admin"))
     assert response.status_code == 200, response.get_json()
     updated = response.get_json()
     assert (updated["name"], updated["kelurahan_code"], updated["kecamatan_code"], updated["officer_id"]) == (
@@ -85,7 +66,7 @@ def test_officer_creates_reads_and_updates_a_group(client, db, officer, headers)
         created["id"], created["code"], "proposed", created["address"])
     group = db.session.get(Group, created["id"])
     assert (group.name, group.kelurahan_code, group.officer_id) == ("Kube Sejahtera Abadi", "36.73.01.1008", None)
-    assert client.get(url, headers=headers("officer")).get_json() == updated
+    assert client.get(url, headers=bearer("officer")).get_json() == updated
 
 
 @pytest.mark.parametrize("body, field", [
@@ -99,50 +80,50 @@ def test_officer_creates_reads_and_updates_a_group(client, db, officer, headers)
     ({"colour": "blue"}, "colour"),
     ({"name": "Kube\x00Maju"}, "name"),  # PostgreSQL cannot store NUL: refused up front, not a 500
 ])
-def test_invalid_group_fields_are_422_per_field_and_change_nothing(client, db, officer, headers, body, field):
-    created = client.post("/api/v1/groups", json=new_group_json(**body), headers=headers("officer"))
+def test_invalid_group_fields_are_422_per_field_and_change_nothing(client, db, officer, bearer, body, field):
+    created = client.post("/api/v1/groups", json=new_group_json(**body), headers=bearer("officer"))
     assert created.status_code == 422
     assert error_of(created)["code"] == "validation_error" and field in error_of(created)["fields"]
     assert db.session.scalar(select(func.count(Group.id))) == 0
 
     group = make_group(officer)
     db.session.commit()
-    response = client.patch(f"/api/v1/groups/{group.id}", json=body, headers=headers("officer"))
+    response = client.patch(f"/api/v1/groups/{group.id}", json=body, headers=bearer("officer"))
     assert response.status_code == 422
     assert list(error_of(response)["fields"]) == [field]
     db.session.expire_all()
     assert group.status == "proposed" and group.business_type == "sewa_tenda"
 
 
-def test_missing_required_group_fields_are_listed(client, headers):
-    response = client.post("/api/v1/groups", json={}, headers=headers("officer"))
+def test_missing_required_group_fields_are_listed(client, bearer):
+    response = client.post("/api/v1/groups", json={}, headers=bearer("officer"))
     assert response.status_code == 422
     assert set(error_of(response)["fields"]) == {"name", "business_type", "kelurahan_code", "formed_on"}
 
 
-def test_malformed_json_is_400(client, headers):
+def test_malformed_json_is_400(client, bearer):
     response = client.post("/api/v1/groups", data="{not json", content_type="application/json",
-                           headers=headers("officer"))
+                           headers=bearer("officer"))
     assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
 
 
-def test_unknown_ids_are_404(client, headers):
+def test_unknown_ids_are_404(client, bearer):
     for url in ("/api/v1/groups/999999", "/api/v1/groups/99999999999999999999",
                 "/api/v1/groups/999999/members"):
-        response = client.get(url, headers=headers("admin"))
+        response = client.get(url, headers=bearer("admin"))
         assert response.status_code == 404 and error_of(response)["code"] == "not_found", url
-    response = client.patch("/api/v1/members/999999", json={"phone": "081234567890"}, headers=headers("admin"))
+    response = client.patch("/api/v1/members/999999", json={"phone": "081234567890"}, headers=bearer("admin"))
     assert response.status_code == 404
 
 
-def test_list_filters_and_paginates(client, db, officer, headers):
+def test_list_filters_and_paginates(client, db, officer, bearer):
     curug = [make_group(officer, name=f"Kube Curug {i}") for i in range(3)]
     sukawana_serang = make_group(officer, name="Kube Sukawana", kelurahan_code="36.73.01.1008", members=5)
     operations.transition_group(sukawana_serang, "active", officer)
     db.session.commit()
 
     def ids(query, role="officer"):
-        response = client.get(f"/api/v1/groups{query}", headers=headers(role))
+        response = client.get(f"/api/v1/groups{query}", headers=bearer(role))
         assert response.status_code == 200, response.get_json()
         return [g["id"] for g in response.get_json()]
 
@@ -164,7 +145,7 @@ def test_list_filters_and_paginates(client, db, officer, headers):
         sukawana_serang.id] + [g.id for g in reversed(curug)]
     assert ids("?officer=none") == []
 
-    response = client.get("/api/v1/groups?per_page=2&page=2", headers=headers("viewer"))
+    response = client.get("/api/v1/groups?per_page=2&page=2", headers=bearer("viewer"))
     assert [g["id"] for g in response.get_json()] == [curug[2].id, sukawana_serang.id]
     assert json.loads(response.headers["X-Pagination"]) == {
         "total": 4, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 2, "previous_page": 1}
@@ -176,13 +157,13 @@ def test_list_filters_and_paginates(client, db, officer, headers):
     ("status=sleeping", "status"), ("page=two", "page"), ("q=a%00b", "q"), ("sort=size", "sort"),
     ("officer=someone", "officer"), ("colour=blue", "colour"),
 ])
-def test_bad_list_arguments_are_422(client, headers, query, field):
-    response = client.get(f"/api/v1/groups?{query}", headers=headers("viewer"))
+def test_bad_list_arguments_are_422(client, bearer, query, field):
+    response = client.get(f"/api/v1/groups?{query}", headers=bearer("viewer"))
     assert response.status_code == 422 and field in error_of(response)["fields"]
 
 
-def test_list_pages_use_a_fixed_number_of_queries(client, db, officer, headers):
-    auth = headers("viewer")
+def test_list_pages_use_a_fixed_number_of_queries(client, db, officer, bearer):
+    auth = bearer("viewer")
     make_group(officer, members=2)
     db.session.commit()
 
@@ -203,8 +184,8 @@ def test_list_pages_use_a_fixed_number_of_queries(client, db, officer, headers):
     assert len(listed) == 9 and [g["member_count"] for g in listed] == [2] + [3] * 8
 
 
-def test_member_list_uses_a_fixed_number_of_queries(client, db, officer, headers):
-    auth = headers("officer")
+def test_member_list_uses_a_fixed_number_of_queries(client, db, officer, bearer):
+    auth = bearer("officer")
     small, large = make_group(officer, members=1), make_group(officer, members=12)
     db.session.commit()
     counts = []
@@ -218,30 +199,30 @@ def test_member_list_uses_a_fixed_number_of_queries(client, db, officer, headers
 
 # -- transitions ------------------------------------------------------------------------------
 
-def test_transitions_follow_the_state_machine(client, db, officer, headers):
+def test_transitions_follow_the_state_machine(client, db, officer, bearer):
     group = make_group(officer, members=5)
     db.session.commit()
     url = f"/api/v1/groups/{group.id}/transitions"
 
-    response = client.post(url, json={"to": "active", "note": "Verifikasi lapangan selesai"}, headers=headers("officer"))
+    response = client.post(url, json={"to": "active", "note": "Verifikasi lapangan selesai"}, headers=bearer("officer"))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "active" and response.get_json()["member_count"] == 5
     assert [c.to_status for c in db.session.get(Group, group.id).status_changes] == ["proposed", "active"]
 
     for target in ("proposed", "rejected", "active"):
-        response = client.post(url, json={"to": target}, headers=headers("admin"))
+        response = client.post(url, json={"to": target}, headers=bearer("admin"))
         assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition", target
     db.session.expire_all()
     assert db.session.get(Group, group.id).status == "active"
     assert len(db.session.get(Group, group.id).status_changes) == 2
 
-    assert client.post(url, json={"to": "graduated"}, headers=headers("officer")).get_json()["status"] == "graduated"
+    assert client.post(url, json={"to": "graduated"}, headers=bearer("officer")).get_json()["status"] == "graduated"
 
 
-def test_activation_needs_enough_members_and_a_ketua(client, db, officer, headers):
+def test_activation_needs_enough_members_and_a_ketua(client, db, officer, bearer):
     too_few = make_group(officer, members=4)
     db.session.commit()
-    response = client.post(f"/api/v1/groups/{too_few.id}/transitions", json={"to": "active"}, headers=headers("officer"))
+    response = client.post(f"/api/v1/groups/{too_few.id}/transitions", json={"to": "active"}, headers=bearer("officer"))
     assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition"
     assert "5" in error_of(response)["message"]
     db.session.expire_all()
@@ -249,16 +230,16 @@ def test_activation_needs_enough_members_and_a_ketua(client, db, officer, header
 
 
 @pytest.mark.parametrize("body, field", [({"to": "asleep"}, "to"), ({}, "to"), ({"to": "active", "why": "x"}, "why")])
-def test_bad_transition_requests_are_422(client, db, officer, headers, body, field):
+def test_bad_transition_requests_are_422(client, db, officer, bearer, body, field):
     group = make_group(officer)
     db.session.commit()
-    response = client.post(f"/api/v1/groups/{group.id}/transitions", json=body, headers=headers("officer"))
+    response = client.post(f"/api/v1/groups/{group.id}/transitions", json=body, headers=bearer("officer"))
     assert response.status_code == 422 and field in error_of(response)["fields"]
 
 
 # -- members ----------------------------------------------------------------------------------
 
-def test_officer_adds_a_member_with_separators_in_nik_and_kk(client, db, officer, headers):
+def test_officer_adds_a_member_with_separators_in_nik_and_kk(client, db, officer, bearer):
     group = make_group(officer)
     db.session.commit()
     values = member_json("ketua", sex="P", birth=date(1990, 2, 3), phone="0812-3456-7890")
@@ -266,7 +247,7 @@ def test_officer_adds_a_member_with_separators_in_nik_and_kk(client, db, officer
     values.update(nik=f"{nik[:6]}.{nik[6:12]}.{nik[12:]}", kk=f"{kk[:4]} {kk[4:8]} {kk[8:12]} {kk[12:]}")
     del values["sex"], values["birth_date"]  # read from the NIK
 
-    response = client.post(f"/api/v1/groups/{group.id}/members", json=values, headers=headers("officer"))
+    response = client.post(f"/api/v1/groups/{group.id}/members", json=values, headers=bearer("officer"))
     assert response.status_code == 201, response.get_json()
     member = response.get_json()
     assert set(member) == MEMBER_FIELDS
@@ -276,8 +257,8 @@ def test_officer_adds_a_member_with_separators_in_nik_and_kk(client, db, officer
         "phone": "081234567890", "household_size": 4, "decile": 1, "decile_as_of": "2024-01-01",
         "extreme_poor": True, "role": "ketua", "joined_on": "2024-01-15", "left_on": None,
     }
-    assert client.get(f"/api/v1/groups/{group.id}", headers=headers("officer")).get_json()["member_count"] == 1
-    assert client.get(f"/api/v1/groups/{group.id}/members", headers=headers("admin")).get_json() == [member]
+    assert client.get(f"/api/v1/groups/{group.id}", headers=bearer("officer")).get_json()["member_count"] == 1
+    assert client.get(f"/api/v1/groups/{group.id}/members", headers=bearer("admin")).get_json() == [member]
 
 
 @pytest.mark.parametrize("change, field", [
@@ -297,11 +278,11 @@ def test_officer_adds_a_member_with_separators_in_nik_and_kk(client, db, officer
     ({"hobby": "memancing"}, "hobby"),
     ({"address": "Kp. Tinggar\x00"}, "address"),
 ])
-def test_invalid_member_fields_are_422_per_field_and_nothing_is_saved(client, db, officer, headers, change, field):
+def test_invalid_member_fields_are_422_per_field_and_nothing_is_saved(client, db, officer, bearer, change, field):
     group = make_group(officer)
     db.session.commit()
     body = member_json(sex="L") | change
-    response = client.post(f"/api/v1/groups/{group.id}/members", json=body, headers=headers("officer"))
+    response = client.post(f"/api/v1/groups/{group.id}/members", json=body, headers=bearer("officer"))
     assert response.status_code == 422, response.get_json()
     error = error_of(response)
     assert error["code"] == "validation_error" and list(error["fields"]) == [field]
@@ -309,14 +290,14 @@ def test_invalid_member_fields_are_422_per_field_and_nothing_is_saved(client, db
     assert db.session.scalar(select(func.count(Member.id))) == 0
 
 
-def test_duplicate_nik_across_groups_is_409_and_nothing_is_saved(client, db, officer, headers):
+def test_duplicate_nik_across_groups_is_409_and_nothing_is_saved(client, db, officer, bearer):
     first, second = make_group(officer), make_group(officer)
     db.session.commit()
     values = member_json("ketua")
-    assert client.post(f"/api/v1/groups/{first.id}/members", json=values, headers=headers("officer")).status_code == 201
+    assert client.post(f"/api/v1/groups/{first.id}/members", json=values, headers=bearer("officer")).status_code == 201
 
     again = values | {"kk": valid_kk(), "nik": f"{values['nik'][:8]}-{values['nik'][8:]}"}
-    response = client.post(f"/api/v1/groups/{second.id}/members", json=again, headers=headers("admin"))
+    response = client.post(f"/api/v1/groups/{second.id}/members", json=again, headers=bearer("admin"))
     assert response.status_code == 409
     assert error_of(response)["code"] == "conflict" and "nik" in error_of(response)["fields"]
     assert first.code in error_of(response)["message"]
@@ -324,35 +305,35 @@ def test_duplicate_nik_across_groups_is_409_and_nothing_is_saved(client, db, off
     assert db.session.scalar(select(func.count(Member.id)).where(Member.group_id == second.id)) == 0
 
 
-def test_one_ketua_and_one_kk_per_group(client, db, officer, headers):
+def test_one_ketua_and_one_kk_per_group(client, db, officer, bearer):
     group = make_group(officer, members=1)  # the first member is ketua
     db.session.commit()
     url = f"/api/v1/groups/{group.id}/members"
-    response = client.post(url, json=member_json("ketua"), headers=headers("officer"))
+    response = client.post(url, json=member_json("ketua"), headers=bearer("officer"))
     assert response.status_code == 409 and "role" in error_of(response)["fields"]
 
     same_family = member_json(kk=group.ketua.kk)
-    response = client.post(url, json=same_family, headers=headers("officer"))
+    response = client.post(url, json=same_family, headers=bearer("officer"))
     assert response.status_code == 409 and "kk" in error_of(response)["fields"]
     assert db.session.scalar(select(func.count(Member.id))) == 1
 
 
-def test_age_outside_18_to_60_needs_confirmation(client, db, officer, headers):
+def test_age_outside_18_to_60_needs_confirmation(client, db, officer, bearer):
     group = make_group(officer)
     db.session.commit()
     url = f"/api/v1/groups/{group.id}/members"
     values = member_json(birth=date(1950, 3, 4))
-    response = client.post(url, json=values, headers=headers("officer"))
+    response = client.post(url, json=values, headers=bearer("officer"))
     assert response.status_code == 422
     assert error_of(response)["code"] == "needs_confirmation" and "birth_date" in error_of(response)["fields"]
     assert db.session.scalar(select(func.count(Member.id))) == 0
 
-    response = client.post(url, json=values | {"confirm_age": True}, headers=headers("officer"))
+    response = client.post(url, json=values | {"confirm_age": True}, headers=bearer("officer"))
     assert response.status_code == 201, response.get_json()
     assert db.session.get(Member, response.get_json()["id"]).age_confirmed
 
 
-def test_member_of_a_granted_kube_needs_an_override(client, db, officer, headers):
+def test_member_of_a_granted_kube_needs_an_override(client, db, officer, bearer):
     granted = make_group(officer, members=1)
     granted.kube_grant_received_on = date(2024, 6, 1)
     person = granted.members[0]
@@ -362,21 +343,21 @@ def test_member_of_a_granted_kube_needs_an_override(client, db, officer, headers
     url = f"/api/v1/groups/{newcomer.id}/members"
     values = member_json() | {"nik": person.nik, "kk": person.kk, "birth_date": person.birth_date.isoformat()}
 
-    response = client.post(url, json=values, headers=headers("officer"))
+    response = client.post(url, json=values, headers=bearer("officer"))
     assert response.status_code == 409 and error_of(response)["code"] == "prior_kube_grant"
     response = client.post(url, json=values | {"prior_kube_override": "Usaha lama tutup, disetujui Kabid"},
-                           headers=headers("officer"))
+                           headers=bearer("officer"))
     assert response.status_code == 201, response.get_json()
 
 
-def test_members_cannot_join_a_closed_group(client, db, officer, headers):
+def test_members_cannot_join_a_closed_group(client, db, officer, bearer):
     group = make_group(officer, members=5, status="graduated")
     db.session.commit()
-    response = client.post(f"/api/v1/groups/{group.id}/members", json=member_json(), headers=headers("officer"))
+    response = client.post(f"/api/v1/groups/{group.id}/members", json=member_json(), headers=bearer("officer"))
     assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition"
 
 
-def test_officer_updates_a_member_and_duplicates_are_refused(client, db, officer, headers):
+def test_officer_updates_a_member_and_duplicates_are_refused(client, db, officer, bearer):
     group = make_group(officer, members=2)
     db.session.commit()
     ketua, other = group.current_members
@@ -384,35 +365,35 @@ def test_officer_updates_a_member_and_duplicates_are_refused(client, db, officer
     url = f"/api/v1/members/{other.id}"
 
     response = client.patch(url, json={"name": "Siti Aminah", "phone": "+62 812 1111 2222", "decile": None},
-                            headers=headers("officer"))
+                            headers=bearer("officer"))
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["name"], response.get_json()["phone"], response.get_json()["decile"]) == (
         "Siti Aminah", "6281211112222", None)
 
-    response = client.patch(url, json={"role": "ketua"}, headers=headers("officer"))
+    response = client.patch(url, json={"role": "ketua"}, headers=bearer("officer"))
     assert response.status_code == 409 and "role" in error_of(response)["fields"]
-    response = client.patch(url, json={"nik": ketua.nik}, headers=headers("officer"))  # same sex and birth date
+    response = client.patch(url, json={"nik": ketua.nik}, headers=bearer("officer"))  # same sex and birth date
     assert response.status_code == 409 and "nik" in error_of(response)["fields"]
-    response = client.patch(url, json={"sex": "P"}, headers=headers("officer"))
+    response = client.patch(url, json={"sex": "P"}, headers=bearer("officer"))
     assert response.status_code == 422 and "sex" in error_of(response)["fields"]
     db.session.expire_all()
     assert (other.role, other.nik, other.sex, other.name) == ("anggota", original_nik, "L", "Siti Aminah")
 
 
-def test_former_members_are_listed_on_request_and_cannot_be_changed(client, db, officer, headers):
+def test_former_members_are_listed_on_request_and_cannot_be_changed(client, db, officer, bearer):
     group = make_group(officer, members=2)
     leaver = group.current_members[1]
     operations.member_leaves(leaver, date(2025, 3, 1), officer)
     db.session.commit()
     url = f"/api/v1/groups/{group.id}/members"
 
-    current = client.get(url, headers=headers("officer")).get_json()
+    current = client.get(url, headers=bearer("officer")).get_json()
     assert [m["id"] for m in current] == [group.ketua.id]
-    everyone = client.get(f"{url}?include_former=true", headers=headers("officer")).get_json()
+    everyone = client.get(f"{url}?include_former=true", headers=bearer("officer")).get_json()
     assert [(m["id"], m["left_on"]) for m in everyone] == [(group.ketua.id, None), (leaver.id, "2025-03-01")]
-    assert client.get(f"{url}?include_former=maybe", headers=headers("officer")).status_code == 422
+    assert client.get(f"{url}?include_former=maybe", headers=bearer("officer")).status_code == 422
 
-    response = client.patch(f"/api/v1/members/{leaver.id}", json={"phone": "081234567890"}, headers=headers("officer"))
+    response = client.patch(f"/api/v1/members/{leaver.id}", json={"phone": "081234567890"}, headers=bearer("officer"))
     assert response.status_code == 409
 
 
@@ -427,9 +408,9 @@ def two_groups(db, officer):
     return own, other, leader
 
 
-def test_leader_sees_and_edits_only_their_own_group(client, db, headers, two_groups):
+def test_leader_sees_and_edits_only_their_own_group(client, db, bearer, two_groups):
     own, other, leader = two_groups
-    auth = headers(leader)
+    auth = bearer(leader)
     other_member, own_member = other.current_members[1], own.current_members[1]
     other_name, own_member_name = other.name, own_member.name
 
@@ -472,9 +453,9 @@ def test_leader_sees_and_edits_only_their_own_group(client, db, headers, two_gro
     assert db.session.get(Group, other.id).name == other_name and other_member.phone is None
 
 
-def test_viewer_reads_but_cannot_write(client, db, headers, two_groups):
+def test_viewer_reads_but_cannot_write(client, db, bearer, two_groups):
     own, _, _ = two_groups
-    auth = headers("viewer")
+    auth = bearer("viewer")
     member = own.current_members[1]
     name = own.name
     assert client.get("/api/v1/groups", headers=auth).status_code == 200
@@ -494,10 +475,10 @@ def test_viewer_reads_but_cannot_write(client, db, headers, two_groups):
 
 
 @pytest.mark.parametrize("role, masked", [("admin", False), ("officer", False), ("viewer", True), ("leader", True)])
-def test_nik_and_kk_are_masked_for_roles_that_may_not_see_them(client, db, headers, two_groups, role, masked):
+def test_nik_and_kk_are_masked_for_roles_that_may_not_see_them(client, db, bearer, two_groups, role, masked):
     own, _, leader = two_groups
     member = own.ketua
-    auth = headers(leader if role == "leader" else role)
+    auth = bearer(leader if role == "leader" else role)
     listed = client.get(f"/api/v1/groups/{own.id}/members", headers=auth).get_json()[0]
     if masked:
         assert listed["nik"] == mask_nik(member.nik) and listed["kk"] == mask_nik(member.kk)

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from kube.auth.operations import issue_token
 from kube.ledger.models import Asset, AssetCheck, Budget, Grant, IdempotencyRecord, JournalEntry
 from tests.factories import office_today, TENT_LINES, make_budget, make_grant, make_group, make_user
 from tests.statements import recorded_statements
@@ -20,39 +19,8 @@ TODAY = office_today()
 
 
 @pytest.fixture
-def staff(db):
-    """Two officers (maker and checker), an admin and a viewer, committed."""
-    people = {"maker": make_user("officer"), "checker": make_user("officer"), "admin": make_user("admin"),
-              "viewer": make_user("viewer")}
-    db.session.commit()
-    return people
-
-
-@pytest.fixture
-def auth(db):
-    """Bearer headers for a user, issued directly (the token endpoint is rate limited)."""
-    cache: dict = {}
-
-    def _auth(user) -> dict:
-        if user.id not in cache:
-            plain, _token = issue_token(user, timedelta(hours=1))
-            db.session.commit()
-            cache[user.id] = {"Authorization": f"Bearer {plain}"}
-        return cache[user.id]
-
-    return _auth
-
-
-@pytest.fixture
 def budget(db, staff):
     created = make_budget(staff["maker"], amount=200_000_000)
-    db.session.commit()
-    return created
-
-
-@pytest.fixture
-def group(db, staff):
-    created = make_group(staff["maker"], members=5, status="active")
     db.session.commit()
     return created
 
@@ -73,10 +41,10 @@ def count(db, model) -> int:
 
 # -- budgets ----------------------------------------------------------------------------------
 
-def test_officer_opens_a_budget_and_staff_list_it(client, db, staff, auth):
+def test_officer_opens_a_budget_and_staff_list_it(client, db, staff, bearer):
     response = client.post("/api/v1/budgets", json={"program": "KUBE", "year": 2025, "amount": 150_000_000,
                                                     "source": "APBD", "note": "DPA Dinsos 2025"},
-                           headers=auth(staff["maker"]))
+                           headers=bearer(staff["maker"]))
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created == {"id": created["id"], "program": "KUBE", "year": 2025, "amount": 150_000_000, "source": "APBD",
@@ -85,7 +53,7 @@ def test_officer_opens_a_budget_and_staff_list_it(client, db, staff, auth):
     make_grant(staff["maker"], staff["checker"], status="approved")
     db.session.commit()
 
-    listed = client.get("/api/v1/budgets", headers=auth(staff["viewer"]))
+    listed = client.get("/api/v1/budgets", headers=bearer(staff["viewer"]))
     assert listed.status_code == 200
     assert [(b["program"], b["year"]) for b in listed.get_json()] == [("UEP", 2026), ("KUBE", 2025)]
     assert all(set(b) == BUDGET_FIELDS for b in listed.get_json())
@@ -93,7 +61,7 @@ def test_officer_opens_a_budget_and_staff_list_it(client, db, staff, auth):
                                                 "source": "APBD", "committed": 17_500_000, "disbursed": 0,
                                                 "remaining": 132_500_000}
     assert json.loads(listed.headers["X-Pagination"])["total"] == 2
-    only = client.get("/api/v1/budgets?year=2025&program=KUBE", headers=auth(staff["admin"])).get_json()
+    only = client.get("/api/v1/budgets?year=2025&program=KUBE", headers=bearer(staff["admin"])).get_json()
     assert [b["id"] for b in only] == [created["id"]]
 
 
@@ -111,9 +79,9 @@ def test_officer_opens_a_budget_and_staff_list_it(client, db, staff, auth):
     ({"colour": "blue"}, "colour"),
     ({"note": "a\x00b"}, "note"),
 ])
-def test_invalid_budget_fields_are_422_per_field_in_indonesian(client, db, staff, auth, change, field):
+def test_invalid_budget_fields_are_422_per_field_in_indonesian(client, db, staff, bearer, change, field):
     body = {"program": "KUBE", "year": 2025, "amount": 100_000_000, "source": "APBD"} | change
-    response = client.post("/api/v1/budgets", json=body, headers=auth(staff["maker"]))
+    response = client.post("/api/v1/budgets", json=body, headers=bearer(staff["maker"]))
     assert response.status_code == 422, response.get_json()
     error = error_of(response)
     assert error["code"] == "validation_error" and field in error["fields"]
@@ -122,30 +90,30 @@ def test_invalid_budget_fields_are_422_per_field_in_indonesian(client, db, staff
     assert count(db, Budget) == 0
 
 
-def test_a_missing_field_is_named(client, db, staff, auth):
-    response = client.post("/api/v1/budgets", json={"program": "KUBE", "year": 2025}, headers=auth(staff["maker"]))
+def test_a_missing_field_is_named(client, db, staff, bearer):
+    response = client.post("/api/v1/budgets", json={"program": "KUBE", "year": 2025}, headers=bearer(staff["maker"]))
     assert response.status_code == 422
     assert error_of(response)["fields"] == {"amount": ["Wajib diisi."], "source": ["Wajib diisi."]}
 
 
-def test_a_second_budget_for_the_same_program_and_year_is_409(client, db, staff, auth, budget):
+def test_a_second_budget_for_the_same_program_and_year_is_409(client, db, staff, bearer, budget):
     response = client.post("/api/v1/budgets", json={"program": "KUBE", "year": 2025, "amount": 1_000_000,
-                                                    "source": "APBD"}, headers=auth(staff["admin"]))
+                                                    "source": "APBD"}, headers=bearer(staff["admin"]))
     assert response.status_code == 409 and "year" in error_of(response)["fields"]
     assert count(db, Budget) == 1
 
 
-def test_malformed_json_is_400_and_changes_nothing(client, db, staff, auth):
+def test_malformed_json_is_400_and_changes_nothing(client, db, staff, bearer):
     response = client.post("/api/v1/budgets", data="{not json", content_type="application/json",
-                           headers=auth(staff["maker"]) | {"Idempotency-Key": "broken-1"})
+                           headers=bearer(staff["maker"]) | {"Idempotency-Key": "broken-1"})
     assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
     assert count(db, Budget) == 0 and count(db, IdempotencyRecord) == 0
 
 
 # -- grants: the whole life through the API -----------------------------------------------------
 
-def test_grant_from_draft_to_handover_through_the_api(client, db, staff, auth, budget, group):
-    maker, checker = auth(staff["maker"]), auth(staff["checker"])
+def test_grant_from_draft_to_handover_through_the_api(client, db, staff, bearer, budget, group):
+    maker, checker = bearer(staff["maker"]), bearer(staff["checker"])
     response = client.post("/api/v1/grants", json=grant_json(group, note="Tenda dan kursi"), headers=maker)
     assert response.status_code == 201, response.get_json()
     grant = response.get_json()
@@ -180,7 +148,7 @@ def test_grant_from_draft_to_handover_through_the_api(client, db, staff, auth, b
     assert (handed.get_json()["status"], handed.get_json()["handover_date"]) == ("handed_over", TODAY.isoformat())
     letter_number = handed.get_json()["letter_number"]
     assert letter_number  # the Berita Acara is numbered in the handover's transaction
-    assert client.get(url, headers=auth(staff["viewer"])).get_json() == handed.get_json()
+    assert client.get(url, headers=bearer(staff["viewer"])).get_json() == handed.get_json()
     figures = client.get("/api/v1/budgets", headers=maker).get_json()[0]
     assert (figures["committed"], figures["disbursed"], figures["remaining"]) == (0, 17_500_000, 182_500_000)
 
@@ -200,13 +168,13 @@ def test_grant_from_draft_to_handover_through_the_api(client, db, staff, auth, b
     assert too_late.status_code == 409 and error_of(too_late)["code"] == "invalid_transition"
 
 
-def test_uep_grant_to_one_member_in_cash(client, db, staff, auth, group):
+def test_uep_grant_to_one_member_in_cash(client, db, staff, bearer, group):
     make_budget(staff["maker"], program="UEP", amount=50_000_000)
     db.session.commit()
     member = group.current_members[-1]
     body = {"program": "UEP", "year": 2025, "group_id": group.id, "member_id": member.id,
             "lines": [{"kind": "cash", "unit_value": 2_500_000}]}
-    response = client.post("/api/v1/grants", json=body, headers=auth(staff["maker"]))
+    response = client.post("/api/v1/grants", json=body, headers=bearer(staff["maker"]))
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created["member_id"] == member.id and created["total"] == 2_500_000
@@ -214,13 +182,13 @@ def test_uep_grant_to_one_member_in_cash(client, db, staff, auth, group):
                                  "unit": "paket", "unit_value": 2_500_000, "total": 2_500_000}]
 
 
-def test_approval_beyond_the_remaining_budget_is_409_budget_exceeded(client, db, staff, auth, group):
+def test_approval_beyond_the_remaining_budget_is_409_budget_exceeded(client, db, staff, bearer, group):
     make_budget(staff["maker"], amount=30_000_000)
     make_grant(staff["maker"], staff["checker"], status="approved", group=group)
     second = make_grant(staff["maker"], status="submitted", group=group)
     db.session.commit()
     entries = count(db, JournalEntry)
-    response = client.post(f"/api/v1/grants/{second.id}/approve", headers=auth(staff["checker"]))
+    response = client.post(f"/api/v1/grants/{second.id}/approve", headers=bearer(staff["checker"]))
     assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "budget_exceeded" and "Rp12.500.000" in error["message"]
@@ -232,36 +200,36 @@ def test_approval_beyond_the_remaining_budget_is_409_budget_exceeded(client, db,
     ("draft", "approve"), ("draft", "handover"), ("submitted", "submit"), ("approved", "approve"),
     ("handed_over", "cancel"), ("cancelled", "submit"),
 ])
-def test_refused_transitions_are_409_and_change_nothing(client, db, staff, auth, budget, group, status, action):
+def test_refused_transitions_are_409_and_change_nothing(client, db, staff, bearer, budget, group, status, action):
     grant = make_grant(staff["maker"], staff["checker"], status=status, group=group)
     db.session.commit()
     entries = count(db, JournalEntry)
     body = {"handover": {"date": TODAY.isoformat(), "received_by_member_id": group.ketua.id},
             "cancel": {"reason": "salah input"}}.get(action)
-    response = client.post(f"/api/v1/grants/{grant.id}/{action}", json=body, headers=auth(staff["admin"]))
+    response = client.post(f"/api/v1/grants/{grant.id}/{action}", json=body, headers=bearer(staff["admin"]))
     assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition"
     db.session.expire_all()
     assert db.session.get(Grant, grant.id).status == status and count(db, JournalEntry) == entries
 
 
-def test_a_refused_transition_names_the_statuses_in_words(client, db, staff, auth, budget, group):
+def test_a_refused_transition_names_the_statuses_in_words(client, db, staff, bearer, budget, group):
     grant = make_grant(staff["maker"], staff["checker"], status="cancelled", group=group)
     db.session.commit()
-    response = client.post(f"/api/v1/grants/{grant.id}/approve", headers=auth(staff["checker"]))
+    response = client.post(f"/api/v1/grants/{grant.id}/approve", headers=bearer(staff["checker"]))
     assert response.status_code == 409
     assert error_of(response)["message"] == "Status bantuan tidak dapat diubah dari Dibatalkan ke Disetujui."
 
 
-def test_cancelling_an_approved_grant_releases_the_commitment(client, db, staff, auth, budget, group):
+def test_cancelling_an_approved_grant_releases_the_commitment(client, db, staff, bearer, budget, group):
     grant = make_grant(staff["maker"], staff["checker"], status="approved", group=group)
     db.session.commit()
     url = f"/api/v1/grants/{grant.id}/cancel"
     for body, field in (({}, "reason"), ({"reason": "   "}, "reason"), ({"reason": "x" * 501}, "reason")):
-        refused = client.post(url, json=body, headers=auth(staff["maker"]))
+        refused = client.post(url, json=body, headers=bearer(staff["maker"]))
         assert refused.status_code == 422 and field in error_of(refused)["fields"]
-    response = client.post(url, json={"reason": "Kelompok pindah\nsebelum serah terima"}, headers=auth(staff["maker"]))
+    response = client.post(url, json={"reason": "Kelompok pindah\nsebelum serah terima"}, headers=bearer(staff["maker"]))
     assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
-    figures = client.get("/api/v1/budgets", headers=auth(staff["viewer"])).get_json()[0]
+    figures = client.get("/api/v1/budgets", headers=bearer(staff["viewer"])).get_json()[0]
     assert (figures["committed"], figures["remaining"]) == (0, 200_000_000)
 
 
@@ -275,13 +243,13 @@ def test_cancelling_an_approved_grant_releases_the_commitment(client, db, staff,
     ({"date": None}, "date"),
     ({"letter_number": "460/001"}, "letter_number"),
 ])
-def test_invalid_handover_is_422_per_field(client, db, staff, auth, budget, group, body, field):
+def test_invalid_handover_is_422_per_field(client, db, staff, bearer, budget, group, body, field):
     grant = make_grant(staff["maker"], staff["checker"], status="approved", group=group)
     db.session.commit()
     values = {"date": TODAY.isoformat(), "received_by_member_id": group.ketua.id} | body
     if values["received_by_member_id"] == "anggota":
         values["received_by_member_id"] = group.current_members[2].id
-    response = client.post(f"/api/v1/grants/{grant.id}/handover", json=values, headers=auth(staff["maker"]))
+    response = client.post(f"/api/v1/grants/{grant.id}/handover", json=values, headers=bearer(staff["maker"]))
     assert response.status_code == 422, response.get_json()
     assert field in error_of(response)["fields"]
     db.session.expire_all()
@@ -306,20 +274,20 @@ def test_invalid_handover_is_422_per_field(client, db, staff, auth, budget, grou
     ({"program": "BLT"}, "program"),
     ({"status": "approved"}, "status"),
 ])
-def test_invalid_grant_fields_are_422_per_field_and_create_nothing(client, db, staff, auth, budget, group,
+def test_invalid_grant_fields_are_422_per_field_and_create_nothing(client, db, staff, bearer, budget, group,
                                                                      change, field):
     if change.get("member_id") == "ketua":
         change = {"member_id": group.ketua.id}
-    response = client.post("/api/v1/grants", json=grant_json(group, **change), headers=auth(staff["maker"]))
+    response = client.post("/api/v1/grants", json=grant_json(group, **change), headers=bearer(staff["maker"]))
     assert response.status_code == 422, response.get_json()
     assert error_of(response)["code"] == "validation_error" and field in error_of(response)["fields"]
     assert count(db, Grant) == 0
 
 
-def test_a_closed_group_gets_no_new_grant(client, db, staff, auth, budget):
+def test_a_closed_group_gets_no_new_grant(client, db, staff, bearer, budget):
     dissolved = make_group(staff["maker"], members=5, status="dissolved")
     db.session.commit()
-    response = client.post("/api/v1/grants", json=grant_json(dissolved), headers=auth(staff["maker"]))
+    response = client.post("/api/v1/grants", json=grant_json(dissolved), headers=bearer(staff["maker"]))
     assert response.status_code == 409 and error_of(response)["code"] == "invalid_transition"
     assert error_of(response)["message"] == "Kelompok berstatus Dibubarkan tidak dapat menerima bantuan baru."
 
@@ -330,15 +298,15 @@ def test_a_closed_group_gets_no_new_grant(client, db, staff, auth, budget):
     ("GET", "/api/v1/grants/{huge}"), ("GET", "/api/v1/groups/{missing}/statement"),
     ("GET", "/api/v1/groups/{huge}/assets/checks"),
 ])
-def test_unknown_ids_are_404(client, db, staff, auth, method, path):
+def test_unknown_ids_are_404(client, db, staff, bearer, method, path):
     url = path.format(missing=2**31 - 1, huge=2**40)
-    response = client.open(url, method=method, headers=auth(staff["admin"]))
+    response = client.open(url, method=method, headers=bearer(staff["admin"]))
     assert response.status_code == 404 and error_of(response)["code"] == "not_found"
 
 
 # -- grant list ------------------------------------------------------------------------------
 
-def test_grant_list_filters_and_pages(client, db, staff, auth, budget, group):
+def test_grant_list_filters_and_pages(client, db, staff, bearer, budget, group):
     make_budget(staff["maker"], program="UEP", amount=50_000_000)
     other = make_group(staff["maker"], members=5, status="active")
     draft = make_grant(staff["maker"], group=group)
@@ -346,7 +314,7 @@ def test_grant_list_filters_and_pages(client, db, staff, auth, budget, group):
     elsewhere = make_grant(staff["maker"], status="submitted", group=other)
     uep = make_grant(staff["maker"], group=other, program="UEP", lines=[{"kind": "cash", "unit_value": 2_000_000}])
     db.session.commit()
-    headers = auth(staff["viewer"])
+    headers = bearer(staff["viewer"])
 
     def ids(query: str) -> list[int]:
         response = client.get(f"/api/v1/grants{query}", headers=headers)
@@ -368,8 +336,8 @@ def test_grant_list_filters_and_pages(client, db, staff, auth, budget, group):
         assert response.status_code == 422 and field in error_of(response)["fields"]
 
 
-def test_grant_list_and_budget_list_take_a_fixed_number_of_queries(client, db, staff, auth, budget):
-    headers = auth(staff["viewer"])
+def test_grant_list_and_budget_list_take_a_fixed_number_of_queries(client, db, staff, bearer, budget):
+    headers = bearer(staff["viewer"])
     client.get("/api/v1/grants", headers=headers)  # warm up: the token and the user
 
     def queries(path: str) -> int:
@@ -392,11 +360,11 @@ def test_grant_list_and_budget_list_take_a_fixed_number_of_queries(client, db, s
 
 # -- ledger reports and equipment ----------------------------------------------------------------
 
-def test_trial_balance_balances(client, db, staff, auth, budget, group):
+def test_trial_balance_balances(client, db, staff, bearer, budget, group):
     make_grant(staff["maker"], staff["checker"], status="handed_over", group=group)
     make_grant(staff["maker"], staff["checker"], status="approved", group=group)
     db.session.commit()
-    response = client.get("/api/v1/ledger/trial-balance", headers=auth(staff["viewer"]))
+    response = client.get("/api/v1/ledger/trial-balance", headers=bearer(staff["viewer"]))
     assert response.status_code == 200
     body = response.get_json()
     assert body["debit_total"] == body["credit_total"] > 0
@@ -407,7 +375,7 @@ def test_trial_balance_balances(client, db, staff, auth, budget, group):
     assert set(by_code[f"budget:{budget.id}:available"]) == {"code", "name", "kind", "debit", "credit", "balance"}
 
 
-def test_officer_records_equipment_checks(client, db, staff, auth, budget, group):
+def test_officer_records_equipment_checks(client, db, staff, bearer, budget, group):
     grant = make_grant(staff["maker"], staff["checker"], status="handed_over", group=group)
     other = make_group(staff["maker"], members=5, status="active")
     foreign = make_grant(staff["maker"], staff["checker"], status="handed_over", group=other)
@@ -416,12 +384,12 @@ def test_officer_records_equipment_checks(client, db, staff, auth, budget, group
     foreign_asset = db.session.scalars(sa.select(Asset).where(Asset.grant_id == foreign.id)).first()
     url = f"/api/v1/groups/{group.id}/assets/checks"
     body = {"asset_id": tent.id, "checked_on": TODAY.isoformat(), "condition": "rusak", "note": "Terpal sobek"}
-    response = client.post(url, json=body, headers=auth(staff["checker"]))
+    response = client.post(url, json=body, headers=bearer(staff["checker"]))
     assert response.status_code == 201, response.get_json()
     check = response.get_json()
     assert check == {"id": check["id"], "asset_id": tent.id, "checked_on": TODAY.isoformat(), "condition": "rusak",
                      "note": "Terpal sobek", "officer_id": staff["checker"].id}
-    listed = client.get(url, headers=auth(staff["viewer"])).get_json()
+    listed = client.get(url, headers=bearer(staff["viewer"])).get_json()
     assert listed[0]["id"] == tent.id and listed[0]["checks"] == [check]
     assert listed[0]["letter_number"] == grant.letter_number and listed[1]["checks"] == []
 
@@ -429,21 +397,21 @@ def test_officer_records_equipment_checks(client, db, staff, auth, budget, group
                           ({"condition": "hancur"}, "condition"), ({"checked_on": "2020-01-01"}, "checked_on"),
                           ({"checked_on": (TODAY + timedelta(days=2)).isoformat()}, "checked_on"),
                           ({"asset_id": None}, "asset_id")):
-        refused = client.post(url, json=body | change, headers=auth(staff["checker"]))
+        refused = client.post(url, json=body | change, headers=bearer(staff["checker"]))
         assert refused.status_code == 422 and field in error_of(refused)["fields"], (change, refused.get_json())
     assert count(db, AssetCheck) == 1
 
 
 # -- roles ------------------------------------------------------------------------------------
 
-def test_leader_reads_only_their_own_group_and_changes_nothing(client, db, staff, auth, budget, group):
+def test_leader_reads_only_their_own_group_and_changes_nothing(client, db, staff, bearer, budget, group):
     other = make_group(staff["maker"], members=5, status="active")
     own_grant = make_grant(staff["maker"], staff["checker"], status="handed_over", group=group)
     other_grant = make_grant(staff["maker"], staff["checker"], status="handed_over", group=other)
     submitted = make_grant(staff["maker"], status="submitted", group=group)
     leader = make_user("leader", group_id=group.id)
     db.session.commit()
-    headers = auth(leader)
+    headers = bearer(leader)
 
     listed = client.get("/api/v1/grants", headers=headers)
     assert [g["id"] for g in listed.get_json()] == [own_grant.id, submitted.id]
@@ -472,10 +440,10 @@ def test_leader_reads_only_their_own_group_and_changes_nothing(client, db, staff
     assert count(db, IdempotencyRecord) == 0
 
 
-def test_viewer_reads_everything_and_changes_nothing(client, db, staff, auth, budget, group):
+def test_viewer_reads_everything_and_changes_nothing(client, db, staff, bearer, budget, group):
     grant = make_grant(staff["maker"], status="submitted", group=group)
     db.session.commit()
-    headers = auth(staff["viewer"])
+    headers = bearer(staff["viewer"])
     for path in ("/api/v1/budgets", "/api/v1/grants", f"/api/v1/grants/{grant.id}", "/api/v1/ledger/trial-balance",
                  f"/api/v1/groups/{group.id}/statement", f"/api/v1/groups/{group.id}/assets/checks"):
         assert client.get(path, headers=headers).status_code == 200, path
@@ -487,8 +455,8 @@ def test_viewer_reads_everything_and_changes_nothing(client, db, staff, auth, bu
 
 # -- idempotency ------------------------------------------------------------------------------
 
-def test_retrying_a_grant_creation_with_the_same_key_creates_one_grant(client, db, staff, auth, budget, group):
-    headers = auth(staff["maker"]) | {"Idempotency-Key": "3f1c9a2e-grant-1"}
+def test_retrying_a_grant_creation_with_the_same_key_creates_one_grant(client, db, staff, bearer, budget, group):
+    headers = bearer(staff["maker"]) | {"Idempotency-Key": "3f1c9a2e-grant-1"}
     first = client.post("/api/v1/grants", json=grant_json(group), headers=headers)
     assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
     # The same request, its keys in another order: still the same request.
@@ -500,26 +468,26 @@ def test_retrying_a_grant_creation_with_the_same_key_creates_one_grant(client, d
     assert count(db, Grant) == 1 and count(db, IdempotencyRecord) == 1
     # Keys belong to a user: another officer's identical key is another request.
     other = client.post("/api/v1/grants", json=grant_json(group),
-                        headers=auth(staff["admin"]) | {"Idempotency-Key": "3f1c9a2e-grant-1"})
+                        headers=bearer(staff["admin"]) | {"Idempotency-Key": "3f1c9a2e-grant-1"})
     assert other.status_code == 201 and other.get_json()["id"] != first.get_json()["id"]
 
 
-def test_retrying_an_approval_with_the_same_key_posts_one_entry(client, db, staff, auth, budget, group):
+def test_retrying_an_approval_with_the_same_key_posts_one_entry(client, db, staff, bearer, budget, group):
     grant = make_grant(staff["maker"], status="submitted", group=group)
     db.session.commit()
     entries = count(db, JournalEntry)
-    headers = auth(staff["checker"]) | {"Idempotency-Key": "approve-7"}
+    headers = bearer(staff["checker"]) | {"Idempotency-Key": "approve-7"}
     first = client.post(f"/api/v1/grants/{grant.id}/approve", headers=headers)
     second = client.post(f"/api/v1/grants/{grant.id}/approve", headers=headers)
     assert first.status_code == second.status_code == 200
     assert first.get_json() == second.get_json() and first.get_json()["status"] == "approved"
     assert count(db, JournalEntry) == entries + 1
     # Without the key a repeat is a new request, and the state machine refuses it.
-    assert client.post(f"/api/v1/grants/{grant.id}/approve", headers=auth(staff["checker"])).status_code == 409
+    assert client.post(f"/api/v1/grants/{grant.id}/approve", headers=bearer(staff["checker"])).status_code == 409
 
 
-def test_the_same_key_for_another_request_is_422(client, db, staff, auth, budget, group):
-    headers = auth(staff["maker"]) | {"Idempotency-Key": "k-1"}
+def test_the_same_key_for_another_request_is_422(client, db, staff, bearer, budget, group):
+    headers = bearer(staff["maker"]) | {"Idempotency-Key": "k-1"}
     assert client.post("/api/v1/grants", json=grant_json(group), headers=headers).status_code == 201
     other_body = client.post("/api/v1/grants", json=grant_json(group, note="lain"), headers=headers)
     assert other_body.status_code == 422
@@ -532,10 +500,10 @@ def test_the_same_key_for_another_request_is_422(client, db, staff, auth, budget
     assert count(db, Grant) == 1 and db.session.get(Grant, grant_id).status == "draft"
 
 
-def test_a_refused_request_stores_nothing_so_a_corrected_retry_runs(client, db, staff, auth, group):
+def test_a_refused_request_stores_nothing_so_a_corrected_retry_runs(client, db, staff, bearer, group):
     make_budget(staff["maker"], amount=10_000_000)
     db.session.commit()
-    headers = auth(staff["maker"]) | {"Idempotency-Key": "retry-after-fix"}
+    headers = bearer(staff["maker"]) | {"Idempotency-Key": "retry-after-fix"}
     invalid = client.post("/api/v1/grants", json=grant_json(group, lines=[]), headers=headers)
     assert invalid.status_code == 422 and count(db, IdempotencyRecord) == 0
     unknown_year = client.post("/api/v1/grants", json=grant_json(group, year=2030), headers=headers)
@@ -544,8 +512,8 @@ def test_a_refused_request_stores_nothing_so_a_corrected_retry_runs(client, db, 
     assert created.status_code == 201 and count(db, IdempotencyRecord) == 1
 
     grant_id = created.get_json()["id"]
-    assert client.post(f"/api/v1/grants/{grant_id}/submit", headers=auth(staff["maker"])).status_code == 200
-    approve = auth(staff["checker"]) | {"Idempotency-Key": "approve-over-budget"}
+    assert client.post(f"/api/v1/grants/{grant_id}/submit", headers=bearer(staff["maker"])).status_code == 200
+    approve = bearer(staff["checker"]) | {"Idempotency-Key": "approve-over-budget"}
     refused = client.post(f"/api/v1/grants/{grant_id}/approve", headers=approve)
     assert refused.status_code == 409 and error_of(refused)["code"] == "budget_exceeded"
     assert count(db, IdempotencyRecord) == 1  # only the creation
@@ -554,15 +522,15 @@ def test_a_refused_request_stores_nothing_so_a_corrected_retry_runs(client, db, 
 
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "kunci dengan spasi", "kunci-ñ"])
-def test_an_invalid_key_is_422(client, db, staff, auth, budget, group, key):
-    headers = auth(staff["maker"]) | {"Idempotency-Key": key.encode().decode("latin-1")}
+def test_an_invalid_key_is_422(client, db, staff, bearer, budget, group, key):
+    headers = bearer(staff["maker"]) | {"Idempotency-Key": key.encode().decode("latin-1")}
     response = client.post("/api/v1/grants", json=grant_json(group), headers=headers)
     assert response.status_code == 422 and "Idempotency-Key" in error_of(response)["fields"]
     assert count(db, Grant) == 0
 
 
-def test_each_state_changing_call_commits_once(client, db, staff, auth, budget, group):
-    headers = auth(staff["maker"])
+def test_each_state_changing_call_commits_once(client, db, staff, bearer, budget, group):
+    headers = bearer(staff["maker"])
     commits: list[int] = []
     listener = lambda connection: commits.append(1)  # noqa: E731  (real COMMITs, not savepoint releases)
     sa.event.listen(db.engine, "commit", listener)

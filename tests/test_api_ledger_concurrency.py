@@ -5,7 +5,6 @@ barrier against one app whose connection pool holds a connection for every threa
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import timedelta
@@ -18,8 +17,7 @@ from kube.ledger import operations
 from kube.ledger.models import Budget, Grant, IdempotencyRecord, JournalEntry, JournalLine
 from tests.factories import TENT_LINES, make_budget, make_grant, make_group, make_user
 
-pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                                reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.postgres  # concurrency is proven on PostgreSQL only
 
 CONCURRENT = 24
 GRANT_TOTAL = 17_500_000

@@ -8,7 +8,9 @@ from kube.monitoring.reasons import flag_reason
 from kube.monitoring import operations, trends
 from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING
 from tests.factories import api_token
-from tests.test_monitoring import AS_OF, FALLING, GRANT_FLAT, TODAY, M, add_reports, dataset, fixed_today  # noqa: F401
+from tests.monitoring_data import AS_OF, FALLING, GRANT_FLAT, TODAY, M, add_reports
+
+pytestmark = pytest.mark.usefixtures("monitoring_day")
 
 
 def test_flags_shape_and_details(app, client, users, dataset):

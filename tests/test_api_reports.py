@@ -8,26 +8,19 @@ from sqlalchemy import select
 
 from kube.audit.models import AuditEntry
 from kube.reports.models import IncomeReport
-from tests.factories import api_token, make_group, make_user
-from tests.test_reports import NOW, jakarta
+from tests.factories import make_group
+from tests.factories import jakarta
 
 BODY = {"revenue": 1_500_000, "expenses": 400_000}
 
 
-@pytest.fixture(autouse=True)
-def _standing_on_now(frozen):
-    """Every test here starts on 5 July 2025 in Jakarta; `frozen(moment)` moves."""
-    frozen(NOW)
+pytestmark = pytest.mark.usefixtures("report_day")  # 5 July 2025 in Jakarta; `frozen(moment)` moves
 
 
 @pytest.fixture
-def tokens(client, db, users, group):
+def tokens(bearer, leader):
     """Bearer headers per role; the leader leads `group`."""
-    leader = make_user("leader", group_id=group.id)
-    db.session.commit()
-    headers = {role: api_token(client, users[role]) for role in ("admin", "officer", "viewer")}
-    headers["leader"] = api_token(client, leader)
-    return headers
+    return {role: bearer(role) for role in ("admin", "officer", "viewer")} | {"leader": bearer(leader)}
 
 
 def url(group, period="2025-06") -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
 #: The first words of every row bench/run.py prints, in order.

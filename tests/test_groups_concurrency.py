@@ -1,7 +1,6 @@
 """On PostgreSQL, two officers registering the same NIK at the same moment: one wins, one is refused."""
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date
 
@@ -14,8 +13,7 @@ from kube.groups import operations
 from kube.groups.models import Group, Member
 from tests.factories import make_group, make_user, member_values, valid_kk
 
-pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                                reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.postgres  # concurrency is proven on PostgreSQL only
 
 
 def test_same_nik_registered_concurrently_in_two_groups(app, db):

@@ -16,13 +16,6 @@ from tests.factories import make_group, make_user, member_values, valid_kk, vali
 TODAY = date(2026, 11, 28)
 
 
-@pytest.fixture
-def officer(db):
-    user = make_user("officer")
-    db.session.commit()
-    return user
-
-
 def test_group_codes_are_generated_and_unique(db, officer):
     first, second = make_group(officer), make_group(officer)
     assert first.code == f"KUBE-3673-{first.id:04d}" and second.code == f"KUBE-3673-{second.id:04d}"

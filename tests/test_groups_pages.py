@@ -47,11 +47,6 @@ def spaced(number: str) -> str:
     return ".".join(number[i:i + 4] for i in range(0, 16, 4))
 
 
-@pytest.fixture
-def officer(users):
-    return users["officer"]
-
-
 # -- the list ---------------------------------------------------------------------------------
 
 def test_list_searches_name_code_member_name_and_nik(client, db, users, login, officer):

@@ -55,11 +55,6 @@ def member_count(db) -> int:
 
 
 @pytest.fixture
-def officer(users):
-    return users["officer"]
-
-
-@pytest.fixture
 def groups(db, officer):
     """An open group without members, and an active group of five (its ketua at the first row)."""
     empty = make_group(officer, name="Kube Mekar Sari", kelurahan_code="36.73.04.1002")

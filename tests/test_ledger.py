@@ -12,16 +12,9 @@ from kube.ledger import operations
 from kube.ledger.guards import LedgerIsAppendOnly
 from kube.ledger.models import Account, Asset, JournalEntry, JournalLine
 from kube.ledger.operations import BudgetExceeded, Posting, UnbalancedEntry
-from tests.factories import TENT_LINES, make_budget, make_grant, make_group, make_user
+from tests.factories import TENT_LINES, make_budget, make_grant, make_group
 
 TODAY = date(2026, 11, 28)
-
-
-@pytest.fixture
-def staff(db):
-    maker, checker, admin = make_user("officer"), make_user("officer"), make_user("admin")
-    db.session.commit()
-    return maker, checker, admin
 
 
 def assert_ledger_balanced(db):
@@ -39,11 +32,11 @@ def figures(budget):
 
 
 def test_budget_posts_its_appropriation(db, staff):
-    budget = make_budget(staff[0], amount=150_000_000)
+    budget = make_budget(staff["maker"], amount=150_000_000)
     assert figures(budget) == operations.BudgetFigures(150_000_000, 0, 0, 150_000_000)
     assert_ledger_balanced(db)
     with pytest.raises(Exception) as duplicate:
-        make_budget(staff[0], amount=1)
+        make_budget(staff["maker"], amount=1)
     assert duplicate.value.status == 409
 
 
@@ -54,12 +47,12 @@ def test_budget_posts_its_appropriation(db, staff):
 def test_budget_values_are_checked(db, staff, field, values):
     args = {"program": "KUBE", "year": 2025, "amount": 1_000_000, "source": "APBD"} | values
     with pytest.raises(ValidationFailed) as refused:
-        operations.create_budget(args["program"], args["year"], args["amount"], args["source"], staff[0])
+        operations.create_budget(args["program"], args["year"], args["amount"], args["source"], staff["maker"])
     assert field in refused.value.fields
 
 
 def test_kube_grant_from_draft_to_handover(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     budget = make_budget(maker)
     grant = make_grant(maker, checker, status="handed_over")
     assert grant.total == 17_500_000 and grant.status == "handed_over"
@@ -75,7 +68,7 @@ def test_kube_grant_from_draft_to_handover(db, staff):
 
 
 def test_maker_cannot_approve_their_own_grant(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     grant = make_grant(maker, status="submitted")
     with pytest.raises(PermissionDenied):
@@ -86,7 +79,7 @@ def test_maker_cannot_approve_their_own_grant(db, staff):
 
 
 def test_approval_refused_when_budget_remaining_is_too_small(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     budget = make_budget(maker, amount=30_000_000)
     make_grant(maker, checker, status="approved")  # 17,5 juta committed, 12,5 juta left
     second = make_grant(maker, status="submitted")
@@ -102,7 +95,7 @@ def test_approval_refused_when_budget_remaining_is_too_small(db, staff):
 
 
 def test_group_must_be_active_to_approve_and_receive(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     proposed = make_group(maker, members=5)
     grant = make_grant(maker, status="submitted", group=proposed)
@@ -122,7 +115,7 @@ def test_group_must_be_active_to_approve_and_receive(db, staff):
     ("cancelled", "submit"), ("cancelled", "cancel"),
 ])
 def test_refused_transitions_change_nothing(db, staff, status, action):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     grant = make_grant(maker, checker, status=status)
     entries = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
@@ -139,7 +132,7 @@ def test_refused_transitions_change_nothing(db, staff, status, action):
 
 
 def test_cancelling_an_approved_grant_releases_the_commitment(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     budget = make_budget(maker)
     grant = make_grant(maker, checker, status="approved")
     assert figures(budget).committed == 17_500_000
@@ -153,7 +146,7 @@ def test_cancelling_an_approved_grant_releases_the_commitment(db, staff):
 
 
 def test_handover_checks_receiver_and_date(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     grant = make_grant(maker, checker, status="approved")
     anggota = grant.group.current_members[3]
@@ -169,7 +162,7 @@ def test_handover_checks_receiver_and_date(db, staff):
 
 
 def test_uep_grant_goes_to_one_member_in_cash(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     budget = make_budget(maker, program="UEP", amount=50_000_000)
     group = make_group(maker, members=5, status="active")
     with pytest.raises(ValidationFailed):
@@ -191,23 +184,23 @@ def test_uep_grant_goes_to_one_member_in_cash(db, staff):
     ({"kind": "hibah", "item": "x", "unit_value": 1000}, "lines.0.kind"),
 ])
 def test_grant_lines_are_whole_rupiah_and_positive(db, staff, line, field):
-    make_budget(staff[0])
-    group = make_group(staff[0], members=5, status="active")
+    make_budget(staff["maker"])
+    group = make_group(staff["maker"], members=5, status="active")
     with pytest.raises(ValidationFailed) as refused:
-        operations.create_grant("KUBE", 2025, group, [line], staff[0])
+        operations.create_grant("KUBE", 2025, group, [line], staff["maker"])
     assert field in refused.value.fields
 
 
 def test_grant_needs_a_budget_for_its_year(db, staff):
-    make_budget(staff[0], year=2025)
-    group = make_group(staff[0], members=5, status="active")
+    make_budget(staff["maker"], year=2025)
+    group = make_group(staff["maker"], members=5, status="active")
     with pytest.raises(ValidationFailed) as refused:
-        operations.create_grant("KUBE", 2026, group, TENT_LINES, staff[0])
+        operations.create_grant("KUBE", 2026, group, TENT_LINES, staff["maker"])
     assert "year" in refused.value.fields
 
 
 def test_unbalanced_or_empty_entries_are_refused(db, staff):
-    budget = make_budget(staff[0])
+    budget = make_budget(staff["maker"])
     available = operations.budget_account(budget, "available")
     committed = operations.budget_account(budget, "committed")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
@@ -215,12 +208,12 @@ def test_unbalanced_or_empty_entries_are_refused(db, staff):
                      [Posting(available, debit=-5), Posting(committed, credit=-5)],
                      [Posting(available, debit=10, credit=10)]):
         with pytest.raises(UnbalancedEntry):
-            operations.post_entry("appropriation", "uji", postings, staff[0])
+            operations.post_entry("appropriation", "uji", postings, staff["maker"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == count
 
 
 def test_balances_are_sums_of_lines(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     make_grant(maker, checker, status="handed_over")
     make_grant(maker, checker, status="approved")
@@ -233,7 +226,7 @@ def test_balances_are_sums_of_lines(db, staff):
 
 
 def test_ledger_rows_cannot_be_updated_or_deleted(db, staff):
-    make_budget(staff[0])
+    make_budget(staff["maker"])
     db.session.commit()
     entry = db.session.scalars(sa.select(JournalEntry)).first()
     line = entry.lines[0]
@@ -260,7 +253,7 @@ def test_ledger_rows_cannot_be_updated_or_deleted(db, staff):
 
 
 def test_budget_revision_is_a_reversal_and_a_new_appropriation(db, staff):
-    maker, checker, admin = staff
+    maker, checker, admin = staff["maker"], staff["checker"], staff["admin"]
     budget = make_budget(maker, amount=100_000_000)
     make_grant(maker, checker, status="approved")
     with pytest.raises(BudgetExceeded):
@@ -278,7 +271,7 @@ def test_budget_revision_is_a_reversal_and_a_new_appropriation(db, staff):
 
 
 def test_equipment_condition_checks(db, staff):
-    maker, checker, _ = staff
+    maker, checker = staff["maker"], staff["checker"]
     make_budget(maker)
     grant = make_grant(maker, checker, status="handed_over")
     tent = db.session.scalars(sa.select(Asset).where(Asset.grant_id == grant.id)).first()

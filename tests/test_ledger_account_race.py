@@ -6,7 +6,6 @@ the second insert hit the unique account code and the request answered 500.
 """
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timezone
 
 import pytest
@@ -18,8 +17,6 @@ from tests.test_api_ledger_concurrency import assert_ledger_balanced, bearer, fi
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                       reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)"),
 ]
 
 GROUPS = 3

@@ -1,7 +1,6 @@
 """On PostgreSQL, concurrent approvals never overcommit a budget (the budget row is locked)."""
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
@@ -14,8 +13,7 @@ from kube.ledger.models import Budget, Grant, JournalLine
 from kube.ledger.operations import BudgetExceeded
 from tests.factories import make_budget, make_grant, make_group, make_user
 
-pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                                reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.postgres  # concurrency is proven on PostgreSQL only
 
 CONCURRENT = 24
 GRANT_TOTAL = 17_500_000

@@ -70,13 +70,6 @@ def people(app, db, users, login):
     return accounts, clients
 
 
-@pytest.fixture
-def group(db, users):
-    g = make_group(users["officer"], members=5, status="active")
-    db.session.commit()
-    return g
-
-
 def figures(db, budget_id: int) -> operations.BudgetFigures:
     db.session.expire_all()
     budget = db.session.get(Budget, budget_id)
@@ -389,7 +382,6 @@ def test_handover_refuses_a_wrong_receiver_and_a_future_date(app, db, people, gr
     db.session.expire_all()
     assert db.session.get(Grant, grant.id).status == "approved"
     assert db.session.scalar(select(func.count(Asset.id))) == 0
-
 
 
 def test_handover_counts_today_in_jakarta_not_on_the_servers_utc_clock(app, db, people, group, frozen):

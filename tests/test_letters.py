@@ -20,8 +20,8 @@ from kube.core.identity import mask_nik
 from kube.extensions import db as _db
 from kube.ledger import letters, operations
 from kube.ledger.models import Grant, Letter, LetterIsFinal, LetterSequence
-from tests.factories import TENT_LINES, api_token, make_budget, make_grant, make_group, make_user
-from tests.statements import page_statement_count, statement_count
+from tests.factories import TENT_LINES, api_token, make_budget, make_grant, make_group
+from tests.statements import page_statement_count
 
 OFFICER_NIP = "198703152010012004"
 HANDOVER = date(2025, 8, 28)  # a Thursday
@@ -60,15 +60,13 @@ def letter_of(grant: Grant) -> Letter:
     return letters.current_letter(grant.id)
 
 
-@pytest.fixture
-def staff(db):
-    """Two officers (a maker who hands over, with NIP and position, and a checker) and a KUBE 2025 budget."""
-    maker = make_user("officer", nip=OFFICER_NIP, position="Pendamping Kube")
-    checker = make_user("officer")
-    make_budget(maker)
-    make_budget(maker, program="UEP")
+@pytest.fixture(autouse=True)
+def _letterhead_and_budgets(db, staff):
+    """The maker who hands over signs letters with a NIP and position; KUBE and UEP 2025 have budgets."""
+    staff["maker"].nip, staff["maker"].position = OFFICER_NIP, "Pendamping Kube"
+    make_budget(staff["maker"])
+    make_budget(staff["maker"], program="UEP")
     db.session.commit()
-    return maker, checker
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -91,7 +89,7 @@ def test_unsafe_number_patterns_are_refused_at_startup(pattern):
 
 
 def test_numbers_are_sequential_per_year_and_restart_each_year(db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     first = [handed_over(maker, checker, group=group) for _ in range(3)]
     next_year = handed_over(maker, checker, group=group, handover_date=date(2026, 1, 5))
@@ -105,7 +103,7 @@ def test_numbers_are_sequential_per_year_and_restart_each_year(db, staff):
 
 
 def test_a_failed_handover_uses_no_number(db, staff, monkeypatch):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     handed_over(maker, checker, group=group)
     approved = make_grant(maker, checker, status="approved", group=group)
@@ -130,7 +128,7 @@ def test_a_failed_handover_uses_no_number(db, staff, monkeypatch):
 
 
 def test_a_letter_is_issued_once(db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     grant = handed_over(maker, checker)
     with pytest.raises(Conflict):
         letters.issue_letter(grant, maker)
@@ -142,7 +140,7 @@ def test_a_letter_is_issued_once(db, staff):
 # -- what the letter says -------------------------------------------------------------------------
 
 def test_letter_text_has_number_parties_items_totals_and_masked_annex(db, staff, tmp_path):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=6, status="active", name="Kube Sauyunan")
     grant = handed_over(maker, checker, group=group)
     db.session.commit()
@@ -183,7 +181,7 @@ def test_letter_text_has_number_parties_items_totals_and_masked_annex(db, staff,
 
 
 def test_uep_cash_letter_has_a_cash_line_and_no_stamp(db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     member = group.current_members[-1]
     grant = handed_over(maker, checker, group=group, program="UEP", member=member,
@@ -203,7 +201,7 @@ def test_uep_cash_letter_has_a_cash_line_and_no_stamp(db, staff):
                                                          "LETTER_NUMBER_PATTERN": "BAST/{seq:04d}/{program}/{year}",
                                                          "PUBLIC_BASE_URL": "https://kube.serangkota.go.id/"})])
 def test_configured_head_of_office_pattern_and_public_address(db, staff, tmp_path):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     grant = handed_over(maker, checker)
     db.session.commit()
     letter = letter_of(grant)
@@ -217,7 +215,7 @@ def test_configured_head_of_office_pattern_and_public_address(db, staff, tmp_pat
 # -- issued once, kept exactly ----------------------------------------------------------------
 
 def test_stored_bytes_match_their_hash_and_downloads_are_identical(client, db, staff, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     grant = handed_over(maker, checker)
     db.session.commit()
     letter = letter_of(grant)
@@ -235,7 +233,7 @@ def test_stored_bytes_match_their_hash_and_downloads_are_identical(client, db, s
 
 
 def test_an_issued_letter_cannot_be_changed_or_deleted(db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     letter = letter_of(handed_over(maker, checker))
     db.session.commit()
     letter.pdf = b"%PDF-forged"
@@ -251,7 +249,7 @@ def test_an_issued_letter_cannot_be_changed_or_deleted(db, staff):
 # -- replacement --------------------------------------------------------------------------------
 
 def test_officer_replaces_a_letter_after_confirming_with_a_reason(client, db, staff, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     grant = handed_over(maker, checker, group=group)
     db.session.commit()
@@ -286,7 +284,7 @@ def test_officer_replaces_a_letter_after_confirming_with_a_reason(client, db, st
 
 
 def test_replacing_needs_a_reason_and_a_letter_in_force(db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     letter = letter_of(handed_over(maker, checker))
     with pytest.raises(ValidationFailed):
         letters.replace_letter(letter, " ", checker)
@@ -299,7 +297,7 @@ def test_replacing_needs_a_reason_and_a_letter_in_force(db, staff):
 # -- verification -------------------------------------------------------------------------------
 
 def test_public_verification_page_shows_facts_and_no_personal_data(client, db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active", name="Kube Melati")
     grant = handed_over(maker, checker, group=group)
     db.session.commit()
@@ -319,7 +317,7 @@ def test_public_verification_page_shows_facts_and_no_personal_data(client, db, s
 
 
 def test_verification_of_a_replaced_letter_says_diganti(client, db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     old = letter_of(handed_over(maker, checker))
     new = letters.replace_letter(old, "Spesifikasi tenda salah", checker)
     db.session.commit()
@@ -340,7 +338,7 @@ def test_unknown_token_gets_a_clear_not_found_page(client, token):
 
 
 def test_api_verification_gives_the_public_facts(client, db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     old = letter_of(handed_over(maker, checker, group=group))
     new = letters.replace_letter(old, "Salah tanggal", checker)
@@ -365,7 +363,7 @@ def test_leader_downloads_only_their_own_groups_letter(client, db, staff, login)
     from kube.groups.operations import create_leader_account
     from tests.factories import PASSWORD
 
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     own, other = (make_group(maker, members=5, status="active") for _ in range(2))
     own_grant, other_grant = handed_over(maker, checker, group=own), handed_over(maker, checker, group=other)
     leader = create_leader_account(own, "ketua_own", own.ketua.name, PASSWORD, actor=maker)
@@ -386,7 +384,7 @@ def test_leader_downloads_only_their_own_groups_letter(client, db, staff, login)
 
 
 def test_viewer_downloads_but_cannot_replace_or_export(client, db, staff, users, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     letter = letter_of(handed_over(maker, checker))
     db.session.commit()
     login(users["viewer"])
@@ -399,7 +397,7 @@ def test_viewer_downloads_but_cannot_replace_or_export(client, db, staff, users,
 
 
 def test_anonymous_visitors_only_verify(client, db, staff):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     grant = handed_over(maker, checker)
     db.session.commit()
     letter = letter_of(grant)
@@ -409,7 +407,7 @@ def test_anonymous_visitors_only_verify(client, db, staff):
 
 
 def test_grant_without_letter_is_404(client, db, staff, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     grant = make_grant(maker, checker, status="approved")
     db.session.commit()
     login(maker)
@@ -423,7 +421,7 @@ def test_grant_without_letter_is_404(client, db, staff, login):
 # -- the list and bulk export -------------------------------------------------------------------
 
 def test_letter_list_loads_in_a_fixed_number_of_queries(app, client, db, staff, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     group = make_group(maker, members=5, status="active")
     first = handed_over(maker, checker, group=group)
     letters.replace_letter(letter_of(first), "koreksi", checker)
@@ -441,7 +439,7 @@ def test_letter_list_loads_in_a_fixed_number_of_queries(app, client, db, staff, 
 
 
 def test_letter_list_refuses_bad_filters_clearly(client, db, staff, login):
-    login(staff[0])
+    login(staff["maker"])
     response = client.get("/letters?year=dua-ribu&program=BANSOS")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -458,7 +456,7 @@ def _export_fixture(maker, checker):
 
 
 def test_cli_exports_a_year_as_zip_and_pdf(runner, db, staff, tmp_path):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     _export_fixture(maker, checker)
     db.session.commit()
     stored = {letter.number: letter for letter in db.session.scalars(sa.select(Letter))}
@@ -497,7 +495,7 @@ def test_cli_export_refuses_bad_requests_and_writes_nothing(runner, db, staff, t
 
 
 def test_officer_exports_the_filtered_list_from_the_web(client, db, staff, login):
-    maker, checker = staff
+    maker, checker = staff["maker"], staff["checker"]
     _export_fixture(maker, checker)
     db.session.commit()
     login(maker)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from datetime import date
 
@@ -16,8 +15,7 @@ from kube.ledger import letters, operations
 from kube.ledger.models import Grant, Letter, LetterSequence
 from tests.factories import make_budget, make_grant, make_group, make_user
 
-pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                                reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)")
+pytestmark = pytest.mark.postgres  # concurrency is proven on PostgreSQL only
 
 CONCURRENT = 12
 HANDOVER = date(2025, 8, 28)

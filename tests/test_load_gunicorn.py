@@ -17,7 +17,7 @@ POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="load under gunicorn is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)"),
+    pytest.mark.slow,
 ]
 
 WORKERS, LEADERS, GRANTS, FITS, LETTERS = 3, 12, 8, 3, 4

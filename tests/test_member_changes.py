@@ -16,20 +16,13 @@ from kube.core.errors import Conflict, NeedsConfirmation
 from kube.groups import operations
 from kube.groups.models import Group, Member
 from kube.groups.operations import MemberChecks, PriorKubeGrant
-from tests.factories import api_token, make_group, make_user, member_values, valid_nik
+from tests.factories import api_token, make_group, member_values, valid_nik
 from tests.test_groups_pages import form_values, text
 
 TODAY = date(2026, 11, 28)
 OLD_BIRTH = date(1950, 5, 5)  # 76 years old: outside 18-60
 REASON = "Usaha lama bubar karena banjir 2024, disetujui Kabid"
 CLASH = "Data bentrok dengan data yang baru saja disimpan"
-
-
-@pytest.fixture
-def officer(db):
-    user = make_user("officer")
-    db.session.commit()
-    return user
 
 
 def former_grant_member(officer) -> Member:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import render_template
@@ -15,26 +14,13 @@ from kube.reports import queries, schedule
 from kube.reports.models import IncomeReport
 from kube.reports.operations import ReportLocked, questionable_reasons, submit_report, verify_report
 from kube.reports.views import group_panel
-from tests.factories import make_group, make_user
+from tests.factories import REPORT_DAY, jakarta, make_group, make_user
 from tests.statements import page_statement_count
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 JUNE = date(2025, 6, 1)
+NOW = REPORT_DAY
 
-
-def jakarta(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
-    """A moment given in Jakarta time, as the UTC datetime the app works with."""
-    return datetime(year, month, day, hour, minute, tzinfo=JAKARTA).astimezone(timezone.utc)
-
-
-#: The tests stand on 5 July 2025 (Jakarta): June has ended and is not yet due (due 10 July).
-NOW = jakarta(2025, 7, 5)
-
-
-@pytest.fixture(autouse=True)
-def _standing_on_now(frozen):
-    """Every test here starts on NOW; `frozen(moment)` moves."""
-    frozen(NOW)
+pytestmark = pytest.mark.usefixtures("report_day")  # every test starts on NOW; `frozen(moment)` moves
 
 
 def values(revenue=1_500_000, expenses=400_000, **extra) -> dict:

@@ -8,7 +8,6 @@ for it and is then refused as locked.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -24,17 +23,12 @@ from kube.groups.models import Group
 from kube.reports.models import IncomeReport
 from kube.reports.operations import ReportLocked, submit_report, verify_report
 from tests.factories import api_token, make_user
-from tests.test_reports import NOW
 
-pytestmark = pytest.mark.skipif(not os.environ.get("KUBE_TEST_DATABASE_URL"),
-                                reason="concurrency is proven on PostgreSQL (KUBE_TEST_DATABASE_URL)")
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("report_day")]  # concurrency: PostgreSQL only
 
 JUNE = date(2025, 6, 1)
 
 
-@pytest.fixture(autouse=True)
-def _standing_on_now(frozen):
-    frozen(NOW)
 
 
 def _run(*targets) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from kube.core.periods import add_months
-from kube.groups import operations, reports
+from kube.core import clock
+from kube.core.periods import add_months, last_complete_month
+from kube.groups import operations
+from kube.reports.operations import submit_report
 from tests.factories import PASSWORD, member_values
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -51,7 +53,7 @@ def save_screenshot(target: Page | Locator, name: str, **options) -> Path | None
 
 def last_month() -> date:
     """The month a leader reports today: the last one that has ended in Asia/Jakarta."""
-    return reports.last_complete_month(reports.office_today())
+    return last_complete_month(clock.office_today())
 
 
 def named_group(officer, name: str, business_type: str, people: list[tuple[str, str, date]],
@@ -81,5 +83,6 @@ def add_reports(group, actor, figures: list[tuple[int, int]], last: date, member
     for offset, (revenue, expenses) in enumerate(figures):
         period = add_months(first, offset)
         sent = datetime.combine(add_months(period, 1).replace(day=5), time(3, 0), tzinfo=timezone.utc)
-        reports.submit_report(group, period, {"revenue": revenue, "expenses": expenses, "active_members": members,
-                                              "note": ""}, actor, confirmed=True, now=sent)
+        with clock.frozen_at(sent):  # sent on the 5th of the next month, as a leader on time would
+            submit_report(group, period, {"revenue": revenue, "expenses": expenses, "active_members": members,
+                                          "note": ""}, actor, confirmed=True)

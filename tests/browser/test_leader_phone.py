@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from kube.core.formatting import format_month
 from kube.core.periods import add_months
-from kube.groups import operations, reports
+from kube.groups import operations
+from kube.reports.queries import get_report
 from tests.browser.helpers import PHONE, add_reports, last_month, log_in, named_group, save_screenshot
 from tests.factories import PASSWORD
 
@@ -47,7 +48,7 @@ def test_leader_reports_last_month_on_a_phone_and_confirms_an_unusual_figure(app
     question = page.get_by_role("alert").filter(has_text="Apakah angka ini sudah benar?")
     expect(question).to_contain_text("Pendapatan bersih Rp10.500.000 jauh dari biasanya")
     expect(page.get_by_label("Omzet (pendapatan kotor) bulan ini")).to_have_value("12.500.000")
-    assert reports.get_report(group, month) is None
+    assert get_report(group, month) is None
     db.session.rollback()  # end the test's read before the server writes
     save_screenshot(page, "leader-phone-report.png", full_page=True)
 
@@ -61,7 +62,7 @@ def test_leader_reports_last_month_on_a_phone_and_confirms_an_unusual_figure(app
     expect(this_month).to_contain_text("Pendapatan bersih: Rp10.500.000")
     expect(this_month.get_by_role("link", name="Perbaiki")).to_be_visible()  # still the leader's to correct
 
-    report = reports.get_report(group, month)
+    report = get_report(group, month)
     assert (report.revenue, report.expenses, report.net) == (12_500_000, 2_000_000, 10_500_000)
     assert report.confirmed_unusual and not report.entered_on_behalf and report.submitted_by_id == leader.id
     assert report.note == "Pesanan katering tiga hajatan pernikahan."
