@@ -1,4 +1,4 @@
-"""Why a group is flagged, in the reader's language, from the figures the flag carries.
+"""Why a group is flagged, and where its income is heading, in the reader's language.
 
 `kube.monitoring.trends` decides the flags without words; this module writes the sentence the
 flags page, the group page and the API show. Amounts are rounded half away from zero, so
@@ -10,7 +10,11 @@ from flask_babel import gettext as _
 
 from kube.core.formatting import format_month, format_month_name, format_month_range, format_number, format_rupiah
 from kube.core.periods import parse_period
-from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, Flag
+from kube.monitoring.labels import trend_status
+from kube.monitoring.trends import (
+    BELOW_EXTREME_POVERTY, MISSING_REPORTS, NO_GAIN_AFTER_GRANT, NOT_IMPROVING, TREND_INSUFFICIENT, TREND_OK, Flag,
+    Trend,
+)
 
 
 def whole_rupiah(value: float) -> int:
@@ -85,3 +89,15 @@ _WRITERS = {
 def flag_reason(flag: Flag) -> str:
     """The flag's reason as one or two sentences in the reader's language."""
     return _WRITERS[flag.kind](flag.details)
+
+
+def trend_in_words(trend: Trend) -> str:
+    """The trend in a few words: `data belum cukup`, `naik Rp45.000 per bulan`, `turun ...`, `datar`."""
+    if trend.status != TREND_OK or trend.slope_per_month is None:
+        return trend_status(TREND_INSUFFICIENT)
+    amount = format_rupiah(abs(whole_rupiah(trend.slope_per_month)))
+    if trend.slope_per_month > 0:
+        return _("naik %(a)s per bulan", a=amount)
+    if trend.slope_per_month < 0:
+        return _("turun %(a)s per bulan", a=amount)
+    return _("datar")

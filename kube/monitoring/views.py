@@ -10,7 +10,7 @@ from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import can_follow_up_flags, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.errors import ValidationFailed
-from kube.core.formatting import format_month, format_rupiah
+from kube.core.formatting import format_month
 from kube.core.pagination import ListPage, page_arg
 from kube.core.periods import format_month_index, from_month_index
 from kube.core.transaction import attempt
@@ -21,7 +21,7 @@ from kube.groups.queries import RegionCatalogue, officer_choices
 from kube.monitoring import bp, charts, labels, operations, trends
 from kube.monitoring.forms import FollowUpForm
 from kube.monitoring.labels import FLAG_LABELS
-from kube.monitoring.reasons import flag_reason
+from kube.monitoring.reasons import flag_reason, trend_in_words
 
 for _name, _filter in labels.TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
@@ -34,18 +34,6 @@ def _check_settings(state) -> None:
 
 
 bp.record_once(_check_settings)
-
-
-def trend_summary(trend: trends.Trend) -> str:
-    """The trend in a few words: `data belum cukup`, `naik Rp45.000 per bulan`, `turun ...`, `datar`."""
-    if trend.status != trends.TREND_OK or trend.slope_per_month is None:
-        return _("data belum cukup")
-    amount = format_rupiah(abs(round(trend.slope_per_month)))
-    if trend.slope_per_month > 0:
-        return _("naik %(a)s per bulan", a=amount)
-    if trend.slope_per_month < 0:
-        return _("turun %(a)s per bulan", a=amount)
-    return _("datar")
 
 
 # -- flags ------------------------------------------------------------------------------------
@@ -118,7 +106,7 @@ def follow_up(group_id: int):
     current = operations.group_trend(group, as_of, today)
     recent = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all()
     return render_template("monitoring/follow_up.html", form=form, group=group, current=current, recent=recent,
-                           trend_text=trend_summary(current.trend))
+                           trend_text=trend_in_words(current.trend))
 
 
 @bp.route("/monitoring/groups/<int:group_id>/follow-ups")
@@ -208,7 +196,7 @@ def group_panel(group: Group) -> dict:
         "as_of_period": from_month_index(as_of),
         "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=format_month_index(as_of)),
         "trend": current.trend,
-        "trend_label": trend_summary(current.trend),
+        "trend_label": trend_in_words(current.trend),
         "flags": current.flags,
         "latest_follow_ups": latest,
         "follow_ups": follow_ups,
