@@ -496,7 +496,7 @@ def test_viewers_read_but_never_write(client, db, group, officer, users, login, 
 
 # -- the group page's section -----------------------------------------------------------------
 
-def test_group_reports_context_and_partial(app, db, group, officer, leader, frozen):
+def test_group_panel_and_partial(app, db, group, officer, leader, frozen):
     submit_report(group, JUNE, values(revenue=100_000, expenses=150_000), leader)
     db.session.commit()
     with app.test_request_context():
