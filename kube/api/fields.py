@@ -99,6 +99,29 @@ class Text(fields.String):
         return text
 
 
+class RupiahAmount(fields.Field):
+    """A whole-Rupiah amount: a JSON integer, or text read by the one parser (`Rp 1.500.000`); never negative."""
+
+    default_error_messages = FIELD_MESSAGES | {"null": _l("Wajib diisi."), "invalid": AMOUNT_MESSAGE}
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "integer", "minimum": 0, "example": 1_500_000} | kwargs.pop("metadata", {})
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str):
+            try:
+                value = parse_rupiah(value)
+            except AmountError:
+                raise self.make_error("invalid") from None
+        # bool is an int in Python; `true` is never an amount.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.make_error("invalid")
+        return value
+
+
 # -- input bases ------------------------------------------------------------------------------
 
 def dotted_messages(messages, prefix: str = "") -> dict[str, list]:
@@ -133,29 +156,6 @@ class InputSchema(ArgsSchema):
 
     class Meta:
         unknown = RAISE
-
-
-class RupiahAmount(fields.Field):
-    """A whole-Rupiah amount: a JSON integer, or text read by the one parser (`Rp 1.500.000`); never negative."""
-
-    default_error_messages = FIELD_MESSAGES | {"null": _l("Wajib diisi."), "invalid": AMOUNT_MESSAGE}
-
-    def __init__(self, **kwargs):
-        metadata = {"type": "integer", "minimum": 0, "example": 1_500_000} | kwargs.pop("metadata", {})
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str):
-            try:
-                value = parse_rupiah(value)
-            except AmountError:
-                raise self.make_error("invalid") from None
-        # bool is an int in Python; `true` is never an amount.
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.make_error("invalid")
-        return value
 
 
 class PageArgsSchema(ArgsSchema):
