@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from kube.core.clock import OFFICE_TIMEZONE_NAME
+from kube.core.labels import N_
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("KUBE_INSTANCE_PATH", BASE_DIR / "instance"))
@@ -83,15 +84,16 @@ class Config:
     LANGUAGES = ("id", "en")
 
     #: Business types offered for groups (code, Indonesian label); extend with care, codes are stored.
+    #: N_ puts the labels in the catalog; kube.groups.labels translates them for the reader.
     BUSINESS_TYPES = (
-        ("warung", "Warung / toko kelontong"),
-        ("kuliner", "Kuliner"),
-        ("sewa_tenda", "Sewa tenda dan kursi"),
-        ("ternak", "Ternak"),
-        ("menjahit", "Menjahit"),
-        ("bengkel", "Bengkel"),
-        ("kerajinan", "Kerajinan"),
-        ("lainnya", "Lainnya"),
+        ("warung", N_("Warung / toko kelontong")),
+        ("kuliner", N_("Kuliner")),
+        ("sewa_tenda", N_("Sewa tenda dan kursi")),
+        ("ternak", N_("Ternak")),
+        ("menjahit", N_("Menjahit")),
+        ("bengkel", N_("Bengkel")),
+        ("kerajinan", N_("Kerajinan")),
+        ("lainnya", N_("Lainnya")),
     )
     GROUP_CODE_PREFIX = os.environ.get("KUBE_GROUP_CODE_PREFIX", "KUBE-3673")
     GROUP_MIN_MEMBERS = int(os.environ.get("KUBE_GROUP_MIN_MEMBERS", "5"))

@@ -10,6 +10,7 @@ from stdnum import numdb
 from stdnum.id import nik as stdnum_nik
 
 from kube.core.clock import office_today
+from kube.core.labels import N_
 
 # Kube members are adults, so a birth year that would make someone younger than
 # this belongs to the 1900s (DOMAIN: the century is settled by an age window).
@@ -25,7 +26,16 @@ _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")  # ASCII only: str.isdigit() accepts 
 
 
 class IdentityError(ValueError):
-    """A NIK or No. KK that cannot be right; str(error) is a message for the user, in Indonesian."""
+    """A NIK or No. KK that cannot be right; str(error) is the message for the user, in Indonesian.
+
+    `message` is its catalog msgid and `params` its placeholders, so a caller with a request can show it
+    in the reader's language: gettext(error.message, **error.params).
+    """
+
+    def __init__(self, message: str, **params: str) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,7 @@ def parse_nik(value: str, today: date | None = None) -> NikInfo:
     elif 1 <= day <= 31:
         sex = "L"
     else:
-        raise IdentityError("Tanggal lahir pada NIK tidak valid.")
+        raise IdentityError(N_("Tanggal lahir pada NIK tidak valid."))
     birth = _nik_birth_date(day, month, yy, today or office_today())
     return NikInfo(nik=nik, region_code=nik[:6], sex=sex, birth_date=birth, serial=nik[12:])
 
@@ -92,7 +102,7 @@ def parse_kk(value: str, today: date | None = None) -> KkInfo:
         recorded = _real_date(year, month, day)
         if recorded is not None and recorded <= today:
             return KkInfo(kk=kk, region_code=kk[:6], recorded_on=recorded, serial=kk[12:])
-    raise IdentityError("Tanggal pada No. KK tidak valid.")
+    raise IdentityError(N_("Tanggal pada No. KK tidak valid."))
 
 
 def mask_nik(nik: str | None) -> str:
@@ -118,7 +128,7 @@ def _nik_birth_date(day: int, month: int, yy: int, today: date) -> date:
     # 1900 was not a leap year, so "290200" can only be 29 February 2000, even for a minor.
     if recent is not None and recent <= today:
         return recent
-    raise IdentityError("Tanggal lahir pada NIK tidak valid.")
+    raise IdentityError(N_("Tanggal lahir pada NIK tidak valid."))
 
 
 def _real_date(year: int, month: int, day: int) -> date | None:
@@ -133,20 +143,21 @@ def _sixteen_digits(value: str, label: str) -> str:
     """The normalised number, or IdentityError unless it is exactly 16 ASCII digits."""
     number = normalize_number(value)
     if not _SIXTEEN_DIGITS.fullmatch(number):
-        raise IdentityError(f"{label} harus 16 digit angka.")
+        raise IdentityError(N_("%(label)s harus 16 digit angka."), label=label)
     return number
 
 
 def _check_province(number: str, label: str) -> None:
     """Only the province is checked: old or newly created regencies must still pass."""
     if number[:2] not in _province_codes():
-        raise IdentityError(f"Kode provinsi pada {label} ({number[:2]}) tidak dikenal.")
+        raise IdentityError(N_("Kode provinsi pada %(label)s (%(code)s) tidak dikenal."), label=label,
+                            code=number[:2])
 
 
 def _check_serial(number: str, label: str) -> None:
     """Serials start at 0001 (stdnum accepts 0000, Dukcapil never issues it)."""
     if number[12:] == "0000":
-        raise IdentityError(f"Nomor urut {label} tidak boleh 0000.")
+        raise IdentityError(N_("Nomor urut %(label)s tidak boleh 0000."), label=label)
 
 
 @cache

@@ -7,6 +7,11 @@ from collections.abc import Callable, Mapping
 NO_CODE = "-"
 
 
+def N_(text: str) -> str:
+    """Mark `text` for the catalog without translating it yet (pybabel extracts `N_`); gettext it where it is shown."""
+    return text
+
+
 def labeller(labels: Mapping[str, object], doc: str, default: str | None = None) -> Callable[[str | None], str]:
     """A function giving a code's label from `labels`; an unknown code gives `default`, or the code itself."""
 

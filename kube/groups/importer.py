@@ -28,7 +28,7 @@ from kube.core.formatting import format_number
 from kube.core.identity import IdentityError, normalize_number, parse_kk, parse_nik
 from kube.extensions import db
 from kube.groups.models import SINGLE_ROLES, Group, Region
-from kube.groups.operations import PriorKubeGrant, add_member
+from kube.groups.operations import PriorKubeGrant, add_member, identity_message
 
 #: Refuse bigger uploads before parsing them.
 MAX_BYTES = 5 * 1024 * 1024
@@ -422,7 +422,8 @@ def _parse_row(number: int, cells: list, columns: dict[str, int], labels: dict[s
         try:  # checked here too, so a row with an unknown group still reports a wrong NIK
             parse(values[name], today=today)
         except IdentityError as error:
-            fail(name, f"{error} ({hint})" if numeric else str(error))
+            message = identity_message(error)
+            fail(name, f"{message} ({hint})" if numeric else message)
         else:
             if numeric and values[name].endswith("0"):
                 fail(name, _("Angka ini mungkin terpotong oleh Excel.") + " " + hint)

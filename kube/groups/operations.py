@@ -50,6 +50,11 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={field: [message]})
 
 
+def identity_message(error: IdentityError) -> str:
+    """Why a NIK or No. KK was refused, in the reader's language."""
+    return _(error.message, **error.params)
+
+
 # -- groups -----------------------------------------------------------------------------------
 
 def _check_group_values(values: dict) -> None:
@@ -161,11 +166,11 @@ def _identity(values: dict, today: date) -> None:
     try:
         nik = parse_nik(values.get("nik") or "", today=today)
     except IdentityError as error:
-        raise _invalid("nik", str(error)) from error
+        raise _invalid("nik", identity_message(error)) from error
     try:
         kk = parse_kk(values.get("kk") or "", today=today)
     except IdentityError as error:
-        raise _invalid("kk", str(error)) from error
+        raise _invalid("kk", identity_message(error)) from error
     values["nik"], values["kk"] = nik.nik, kk.kk
     if not values.get("sex"):
         values["sex"] = nik.sex
