@@ -6,11 +6,14 @@ from datetime import datetime, time, timedelta
 from flask import current_app, render_template, request
 from sqlalchemy import select
 
-from kube.audit import bp
+from kube.audit import bp, labels
 from kube.audit.models import AuditEntry
 from kube.auth.roles import ADMIN
 from kube.auth.permissions import roles_required
 from kube.extensions import db
+
+for _name, _filter in labels.TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 
 def _parse_day(text: str | None):

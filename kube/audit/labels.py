@@ -1,0 +1,60 @@
+"""Words for audit log actions and object types, in the reader's language; the stored codes stay as they are."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+from kube.core.labels import labeller
+
+#: One label per action code passed to record_audit (administrators still filter by the code).
+ACTION_LABELS = {
+    "user.create": _l("Pengguna dibuat"),
+    "user.update": _l("Pengguna diubah"),
+    "user.password_change": _l("Kata sandi diganti"),
+    "user.password_reset": _l("Kata sandi diatur ulang"),
+    "token.issue": _l("Token API diterbitkan"),
+    "token.revoke": _l("Token API dicabut"),
+    "group.create": _l("Kelompok didaftarkan"),
+    "group.update": _l("Data kelompok diubah"),
+    "group.transition": _l("Status kelompok diubah"),
+    "group.leader_link": _l("Akun ketua dihubungkan"),
+    "member.create": _l("Anggota ditambahkan"),
+    "member.update": _l("Data anggota diubah"),
+    "member.leave": _l("Anggota keluar dicatat"),
+    "member.import": _l("Anggota diimpor"),
+    "report.create": _l("Laporan pendapatan dikirim"),
+    "report.update": _l("Laporan pendapatan diubah"),
+    "report.verify": _l("Laporan pendapatan diverifikasi"),
+    "budget.create": _l("Anggaran dibuat"),
+    "budget.revise": _l("Pagu direvisi"),
+    "grant.create": _l("Bantuan dicatat"),
+    "grant.submit": _l("Bantuan diajukan"),
+    "grant.approve": _l("Bantuan disetujui"),
+    "grant.handover": _l("Bantuan diserahterimakan"),
+    "grant.cancel": _l("Bantuan dibatalkan"),
+    "ledger.reverse": _l("Jurnal dibalik"),
+    "letter.issue": _l("Berita acara diterbitkan"),
+    "letter.replace": _l("Berita acara diganti"),
+    "asset.check": _l("Pemeriksaan peralatan dicatat"),
+    "follow_up.create": _l("Tindak lanjut dicatat"),
+}
+
+#: The kinds of object an audit entry points at (one object each, hence a context of their own:
+#: the same words elsewhere name whole lists, such as the menu's "Kelompok").
+OBJECT_TYPE_LABELS = {
+    "user": lazy_pgettext("audit object", "Pengguna"),
+    "group": lazy_pgettext("audit object", "Kelompok"),
+    "member": lazy_pgettext("audit object", "Anggota"),
+    "import": lazy_pgettext("audit object", "Impor"),
+    "income_report": lazy_pgettext("audit object", "Laporan pendapatan"),
+    "budget": lazy_pgettext("audit object", "Anggaran"),
+    "grant": lazy_pgettext("audit object", "Bantuan"),
+    "journal_entry": lazy_pgettext("audit object", "Jurnal"),
+    "asset": lazy_pgettext("audit object", "Peralatan"),
+}
+
+audit_action = labeller(ACTION_LABELS, "An audit action in words: `report.create` -> Laporan pendapatan dikirim.")
+audit_object_type = labeller(OBJECT_TYPE_LABELS, "An audited object's kind in words: `grant` -> Bantuan.")
+
+#: Template filters of this feature, registered by its views.
+TEMPLATE_FILTERS = {"audit_action": audit_action, "audit_object_type": audit_object_type}
