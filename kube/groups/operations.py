@@ -91,8 +91,8 @@ def create_group(values: dict, actor: User) -> Group:
     db.session.flush()
     # The code comes from the id, so concurrent registrations can never collide.
     group.code = f"{current_app.config['GROUP_CODE_PREFIX']}-{group.id:04d}"
-    db.session.add(GroupStatusChange(group=group, from_status=None, to_status="proposed", user_id=actor.id,
-                                     note=_("Kelompok didaftarkan")))
+    # No note: the group page says "Kelompok didaftarkan" for the first change, in the reader's language.
+    db.session.add(GroupStatusChange(group=group, from_status=None, to_status="proposed", user_id=actor.id))
     db.session.flush()
     record_audit("group.create", "group", group.id, f"{group.code} {group.name}", actor=actor)
     return group
