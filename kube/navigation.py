@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from kube.auth import roles
@@ -13,7 +14,7 @@ from kube.core.formatting import current_language
 MENU = [
     ("main.index", _l("Beranda"), roles.can_log_in),
     ("monitoring.dashboard", _l("Dasbor"), roles.can_see_all_groups),
-    ("groups.index", _l("Kelompok"), roles.can_see_all_groups),
+    ("groups.index", lazy_pgettext("menu", "Kelompok"), roles.can_see_all_groups),
     ("groups.index", _l("Kelompok saya"), roles.can_use_leader_pages),  # the list sends a leader to their group
     ("groups.members", _l("Cari anggota"), roles.can_see_all_groups),
     ("reports.mine", _l("Laporan bulanan"), roles.can_use_leader_pages),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from kube.core.labels import labeller
 
@@ -31,7 +32,7 @@ ROLE_LABELS = {
     "ketua": _l("Ketua"),
     "sekretaris": _l("Sekretaris"),
     "bendahara": _l("Bendahara"),
-    "anggota": _l("Anggota"),
+    "anggota": lazy_pgettext("member role", "Anggota"),  # one member; plain "Anggota" heads lists of them
 }
 SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 
