@@ -48,8 +48,9 @@ def business_type_labels() -> dict[str, str]:
 
 
 def business_type(code: str | None) -> str:
-    """A business type's label in words: `sewa_tenda` -> Sewa tenda dan kursi."""
-    return business_type_labels().get(code, code or "-")
+    """A business type's label in words: `sewa_tenda` -> Sewa tenda dan kursi (only that one is translated)."""
+    label = dict(current_app.config["BUSINESS_TYPES"]).get(code)
+    return _(label) if label is not None else (code or "-")
 
 
 #: Template filters of this feature, registered by its views.
