@@ -1,0 +1,1 @@
+"""Data files shipped with Kube (the regions of Kota Serang, for the demo)."""
