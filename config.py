@@ -1,10 +1,12 @@
 """Configuration read from environment variables, with safe local defaults."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kube.core.clock import OFFICE_TIMEZONE_NAME
 from kube.core.labels import N_
@@ -48,6 +50,32 @@ def _check_letter_number_pattern(pattern: str) -> None:
         raise ConfigError("KUBE_LETTER_NUMBER_PATTERN gives numbers longer than 60 characters")
 
 
+def _check_rate_limit_storage(uri: str) -> None:
+    """Refuse per-process login counters in production: each gunicorn worker would grant its own guesses."""
+    if uri.strip().lower().startswith("memory://"):
+        raise ConfigError("RATELIMIT_STORAGE_URI is memory:// (counted per worker, so login limits multiply); "
+                          "set RATELIMIT_STORAGE_URI to a Redis shared by every worker, "
+                          "e.g. redis://127.0.0.1:6379/0, when KUBE_ENV=production")
+
+
+def _check_public_base_url(url: str) -> None:
+    """Refuse a letters' verification address that is not public https: every letter's QR code keeps it forever."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".").lower()
+    local = host in ("", "localhost", "0.0.0.0") or host.endswith(".localhost")
+    if not local:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            local = address.is_loopback or address.is_unspecified or address.is_link_local
+    if parts.scheme != "https" or local:
+        raise ConfigError(f"KUBE_PUBLIC_BASE_URL {url!r} is printed in every letter's QR code for good: "
+                          "set it to Kube's public https:// address (not localhost or 127.x) "
+                          "when KUBE_ENV=production")
+
+
 def _check_office_logo(logo: str) -> None:
     """Refuse a letterhead logo that is not a file in kube/static: letters may load nothing else."""
     if not logo:
@@ -67,9 +95,13 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    #: Where login attempts are counted; every worker must share it (Redis), so production refuses memory://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Prefix of the limiter's keys, so several Kube instances (or test runs) can share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("KUBE_RATELIMIT_KEY_PREFIX", "kube")
     RATELIMIT_HEADERS_ENABLED = True
-    #: Login attempts allowed per account and, separately, per client address.
+    #: Login attempts allowed per account and, separately, per client address; the login page and the
+    #: API's token endpoint count against the same two limits.
     LOGIN_RATE_LIMIT = os.environ.get("KUBE_LOGIN_RATE_LIMIT", "10 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
@@ -176,6 +208,9 @@ class Config:
         if production:
             settings["SESSION_COOKIE_SECURE"] = True
             settings["REMEMBER_COOKIE_SECURE"] = True
+            if settings.get("RATELIMIT_ENABLED", True):
+                _check_rate_limit_storage(settings.get("RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI))
+            _check_public_base_url(settings.get("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL))
         if not 1 <= settings.get("REPORT_DUE_DAY", 10) <= 28:
             raise ConfigError("KUBE_REPORT_DUE_DAY must be 1..28 (a day every month has)")
         _check_letter_number_pattern(settings.get("LETTER_NUMBER_PATTERN", cls.LETTER_NUMBER_PATTERN))

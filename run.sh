@@ -6,4 +6,5 @@ source ./scripts/setup.sh
 .venv/bin/flask --app wsgi db upgrade
 .venv/bin/flask --app wsgi demo --if-empty
 echo "Kube is running on http://127.0.0.1:5000 (Ctrl+C to stop)"
-exec .venv/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+# gunicorn.conf.py shares the login limits between the workers (local Redis), or serves with one.
+exec .venv/bin/gunicorn --config gunicorn.conf.py --workers 2 --bind 127.0.0.1:5000 --access-logfile - wsgi:app

@@ -74,12 +74,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: Where the served app counts login attempts (production refuses a per-worker memory:// store).
+LIMITS_REDIS = os.environ.get("KUBE_BENCH_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+
+
 class GunicornServer:
     """`gunicorn -w N wsgi:app` on a free port with production settings; a context manager that stops it cleanly.
 
     As in production (run.sh): sync workers, no preloading, KUBE_ENV=production with a random
-    SECRET_KEY. Only the login rate limit is raised, since every client logs in at once from
-    one address; RATELIMIT_STORAGE_URI stays memory://, i.e. per worker.
+    SECRET_KEY, the login limits in the local Redis (production refuses per-worker memory://) under
+    a key prefix of this run, and a public https verification address for the letters. Only the
+    login rate limit is raised, since every client logs in at once from one address.
     """
 
     def __init__(self, database_url: str, workers: int, *, log=print, extra_env: dict | None = None):
@@ -97,7 +102,9 @@ class GunicornServer:
             "SECRET_KEY": secrets.token_hex(32),
             "KUBE_ENV": "production",
             "KUBE_LOGIN_RATE_LIMIT": "100000 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_STORAGE_URI": LIMITS_REDIS,
+            "KUBE_RATELIMIT_KEY_PREFIX": f"kube-load-{secrets.token_hex(4)}",
+            "KUBE_PUBLIC_BASE_URL": "https://kube.serangkota.go.id",
         })
         env.update(self.extra_env)
         self._log_file = tempfile.NamedTemporaryFile(prefix="kube-load-gunicorn-", suffix=".log", delete=False)

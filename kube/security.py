@@ -78,8 +78,11 @@ def _security_headers(response):
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if not request.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
+    if not request.path.startswith("/static/") and not response.cache_control.public:
+        # Pages, exports and letter PDFs carry personal data (full NIKs): kept by no cache, the browser's
+        # included. send_file's own `no-cache` (store, but revalidate) is replaced; only what a view
+        # marked public (the API docs' assets) keeps its caching.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

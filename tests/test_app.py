@@ -15,6 +15,8 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+    PUBLIC_BASE_URL = "https://kube.serangkota.go.id"
 
 
 def test_factory_builds_an_app():
@@ -32,6 +34,31 @@ def test_production_marks_cookies_secure():
     app = create_app(ProductionConfig, SECRET_KEY="s" * 64)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_per_worker_login_counters():
+    # memory:// counts in each gunicorn worker: two workers granted twice the guesses.
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        create_app(ProductionConfig, SECRET_KEY="s" * 64, RATELIMIT_STORAGE_URI="memory://")
+    assert create_app(ProductionConfig, SECRET_KEY="s" * 64).config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    # Without production, memory:// stays the local default.
+    assert create_app(TestConfig).config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize("url", [
+    "http://kube.serangkota.go.id", "http://127.0.0.1:5000", "https://localhost", "https://127.0.1.1/kube",
+    "https://[::1]:8443", "https://0.0.0.0", "https://kube.localhost", "kube.serangkota.go.id", "",
+])
+def test_production_refuses_a_letter_address_that_is_not_public_https(url):
+    # Every letter's QR code carries this address for good.
+    with pytest.raises(ConfigError, match="KUBE_PUBLIC_BASE_URL"):
+        create_app(ProductionConfig, SECRET_KEY="s" * 64, PUBLIC_BASE_URL=url)
+
+
+def test_production_accepts_a_public_https_letter_address():
+    app = create_app(ProductionConfig, SECRET_KEY="s" * 64, PUBLIC_BASE_URL="https://kube.serangkota.go.id/")
+    assert app.config["PUBLIC_BASE_URL"] == "https://kube.serangkota.go.id/"
+    assert create_app(TestConfig, PUBLIC_BASE_URL="http://127.0.0.1:5000").config["PUBLIC_BASE_URL"]
 
 
 def test_local_secret_key_is_generated_once_in_the_instance_folder(tmp_path, monkeypatch):

@@ -155,3 +155,124 @@ def test_language_is_chosen_per_user(client, db, users, login):
     db.session.refresh(users["officer"])
     assert users["officer"].locale == "en"
     assert "Log out" in client.get("/").get_data(as_text=True)
+
+
+# -- logout ends every session: remember-me cookies and copied session cookies (issue 12) -----
+
+def _log_in_remembered(client, user):
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    return remember.value
+
+
+def test_logout_deletes_and_revokes_the_remember_me_cookie(app, client, users):
+    # A leader on a shared phone logs in with "remember me", then logs out.
+    remembered = _log_in_remembered(client, users["leader"])
+    phone_copy = app.test_client()
+    phone_copy.set_cookie("remember_token", remembered)
+    assert phone_copy.get("/account").status_code == 200  # the cookie alone logs in: it is worth revoking
+
+    assert client.post("/logout").status_code == 302
+    assert client.get_cookie("remember_token") is None  # deleted from this browser
+    assert client.get("/account").status_code == 302  # the next person on the phone is not logged in
+
+    # A copy kept from before the logout is dead on the server too.
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert thief.get("/account").status_code == 302
+
+
+def test_a_password_change_elsewhere_revokes_remember_me_cookies(app, client, users, login):
+    remembered = _log_in_remembered(app.test_client(), users["viewer"])
+    login(users["viewer"])
+    changed = client.post("/account", data={"pw-current_password": PASSWORD, "pw-new_password": "kopi pagi ini",
+                                            "pw-confirm": "kopi pagi ini", "pw-submit": "1"})
+    assert changed.status_code == 302
+    phone = app.test_client()
+    phone.set_cookie("remember_token", remembered)
+    assert phone.get("/account").status_code == 302
+
+
+def test_logout_kills_a_copied_session_cookie_and_is_audited(app, client, db, users, login):
+    from kube.audit.models import AuditEntry
+
+    officer = users["officer"]
+    login(officer)
+    copied = client.get_cookie("session").value  # e.g. taken from a shared computer's browser profile
+    assert client.post("/logout").status_code == 302
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/account").status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.logout"))
+    assert entry.username == officer.username and entry.object_id == str(officer.id)
+    assert client.post("/login", data={"username": officer.username, "password": PASSWORD}).status_code == 302
+    assert client.get("/account").status_code == 200  # logging in again works
+
+
+# -- the password policy: guessable passwords are refused wherever one is set (issue 12) -------
+
+GUESSABLE = ("password1234", "123456789012", "aaaaaaaaaaaa")
+
+
+def test_guessable_passwords_are_refused_with_the_reason():
+    from kube.auth.passwords import password_problem
+
+    assert "paling sering dipakai" in password_problem("password1234")
+    assert "paling sering dipakai" in password_problem("123456789012")
+    assert 'Pengulangan seperti "aaa"' in password_problem("aaaaaaaaaaaa")
+    assert "Urutan seperti" in password_problem("abcdefghijklmnop")
+    assert "nama pengguna atau nama pemilik akun" in password_problem("ketua.melati99", ("ketua.melati", "Bu Melati"))
+    assert password_problem("ketua.melati99") is None  # guessable only knowing whose account it is
+    for fine in (PASSWORD, "kopi pagi ini", "kube-demo-2026", "budi punya sandi"):
+        assert password_problem(fine, ("budi", "Budi Santoso")) is None
+    assert password_problem("tenda biru " * 23) is None  # 253 characters: judged on the first 72, quickly
+
+
+def _refusal(response) -> str:
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "terlalu mudah ditebak" in body
+    return body
+
+
+def test_admin_forms_refuse_guessable_passwords(client, db, users, login):
+    login(users["admin"])
+    for password in GUESSABLE:
+        _refusal(client.post("/admin/users/new", data={"username": "budi", "full_name": "Budi Santoso",
+                                                       "role": "officer", "locale": "id", "password": password,
+                                                       "active": "y"}))
+    assert db.session.scalar(select(User).where(User.username == "budi")) is None
+    viewer = users["viewer"]
+    before = viewer.password_hash
+    for password in GUESSABLE:
+        _refusal(client.post(f"/admin/users/{viewer.id}/password", data={"new_password": password}))
+    db.session.refresh(viewer)
+    assert viewer.password_hash == before
+
+
+def test_own_password_change_refuses_guessable_passwords(client, db, users, login):
+    viewer = users["viewer"]
+    login(viewer)
+    for password in GUESSABLE + (f"{viewer.username}{viewer.username}",):
+        _refusal(client.post("/account", data={"pw-current_password": PASSWORD, "pw-new_password": password,
+                                               "pw-confirm": password, "pw-submit": "1"}))
+    client.post("/logout")
+    assert client.post("/login", data={"username": viewer.username, "password": PASSWORD}).status_code == 302
+
+
+def test_leader_account_refuses_guessable_passwords(client, db, users, login, group):
+    login(users["officer"])
+    for password in GUESSABLE:
+        _refusal(client.post(f"/groups/{group.id}/leader", data={"username": "ketua.melati", "full_name": "Bu Melati",
+                                                                 "password": password, "confirm": password}))
+    assert db.session.scalar(select(User).where(User.username == "ketua.melati")) is None
+
+
+def test_cli_user_create_refuses_guessable_passwords(runner, db):
+    for password in GUESSABLE:
+        result = runner.invoke(args=["user", "create", "tono", "--role", "viewer"], input=f"{password}\n")
+        assert result.exit_code != 0 and "terlalu mudah ditebak" in result.output
+    assert db.session.scalar(select(User).where(User.username == "tono")) is None

@@ -40,3 +40,33 @@ def test_token_endpoint_is_limited_too(client, users):
     blocked = client.post("/api/v1/auth/token", json={"username": users["viewer"].username, "password": PASSWORD})
     assert blocked.status_code == 429
     assert blocked.get_json()["error"]["code"] == "rate_limited"
+
+
+def _api_attempt(client, username, address, password="wrong password!!"):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_the_form_and_the_api_share_one_limit_per_account(client, users):
+    # Issue 12: each door counted on its own, doubling the guesses an account could take.
+    name = users["officer"].username
+    assert _attempt(client, name, "10.1.0.1").status_code == 200
+    assert _api_attempt(client, name.upper(), "10.1.0.2").status_code == 401
+    assert _attempt(client, name, "10.1.0.3").status_code == 200
+    blocked = _api_attempt(client, name, "10.1.0.4", password=PASSWORD)
+    assert blocked.status_code == 429 and blocked.get_json()["error"]["code"] == "rate_limited"
+    assert _attempt(client, name, "10.1.0.5", password=PASSWORD).status_code == 429
+
+
+def test_the_form_and_the_api_share_one_limit_per_address(client, users):
+    assert _api_attempt(client, "a-user", "10.2.2.2").status_code == 401
+    assert _attempt(client, "b-user", "10.2.2.2").status_code == 200
+    assert _api_attempt(client, "c-user", "10.2.2.2").status_code == 401
+    assert _attempt(client, users["viewer"].username, "10.2.2.2", password=PASSWORD).status_code == 429
+    assert _api_attempt(client, users["viewer"].username, "10.2.2.2", password=PASSWORD).status_code == 429
+
+
+def test_showing_the_login_form_is_not_counted(client, users):
+    for _ in range(5):
+        assert client.get("/login", environ_base={"REMOTE_ADDR": "10.3.3.3"}).status_code == 200
+    assert _attempt(client, users["viewer"].username, "10.3.3.3", password=PASSWORD).status_code == 302

@@ -9,11 +9,10 @@ from kube.api.access import api_access, current_actor
 from kube.api.schemas import ApiErrorSchema, TokenRequestSchema, TokenSchema
 from kube.auth import operations
 from kube.auth.permissions import public
-from kube.auth.rate_limits import login_limit, username_rate_key
+from kube.auth.rate_limits import login_limits
 from kube.auth.roles import can_log_in
 from kube.core.errors import DomainError
 from kube.core.transaction import committed, transactional
-from kube.extensions import limiter
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
 
@@ -27,8 +26,7 @@ class BadCredentials(DomainError):
 
 @blp.route("/token", methods=["POST"])
 @public
-@limiter.limit(login_limit)
-@limiter.limit(login_limit, key_func=username_rate_key)
+@login_limits
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, schema=ApiErrorSchema, description="Bad credentials")

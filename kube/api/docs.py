@@ -29,5 +29,5 @@ def asset(filename: str):
     """One of the Swagger UI bundle's files, cacheable for a day; 404 for any other name."""
     if filename not in ASSETS:
         abort(404)
-    # The Cache-Control header this sets is kept: the app adds `no-store` only where none is set.
+    # The Cache-Control header this sets (public, max-age) is kept: the app makes every other response `no-store`.
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=ASSET_MAX_AGE)

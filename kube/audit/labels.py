@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "user.update": _l("Pengguna diubah"),
     "user.password_change": _l("Kata sandi diganti"),
     "user.password_reset": _l("Kata sandi diatur ulang"),
+    "user.logout": _l("Keluar (semua sesi diakhiri)"),
     "token.issue": _l("Token API diterbitkan"),
     "token.revoke": _l("Token API dicabut"),
     "group.create": _l("Kelompok didaftarkan"),

@@ -30,8 +30,9 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
-def _check_password(password: str) -> None:
-    problem = password_problem(password)
+def _check_password(password: str, username: str, full_name: str | None) -> None:
+    """Refuse a password that is too short, too long or guessable (knowing the account's own names)."""
+    problem = password_problem(password, user_inputs=(username, full_name))
     if problem:
         raise ValidationFailed(problem, fields={"password": [problem]})
 
@@ -47,7 +48,7 @@ def create_user(username: str, full_name: str, role: str, password: str, *, nip:
     if find_user(username):
         message = _("Nama pengguna %(u)s sudah dipakai.", u=username)
         raise Conflict(message, fields={"username": [message]})
-    _check_password(password)
+    _check_password(password, username, full_name)
     user = User(username=username, full_name=(full_name or username).strip(), role=role,
                 nip=(nip or None), position=(position or None), password_hash=hash_password(password),
                 **extra)
@@ -79,9 +80,20 @@ def update_user(user: User, *, actor=None, **values) -> User:
     return user
 
 
+def end_sessions(user: User, *, actor=None) -> None:
+    """End every browser session of `user` (their logout): copied session and remember-me cookies stop working.
+
+    Sessions and remember-me cookies carry the session version (`User.get_id`); bumping it makes
+    every one of them, on every device, fail to load. API tokens are not touched.
+    """
+    user.session_version += 1
+    db.session.flush()
+    record_audit("user.logout", "user", user.id, user.username, actor=actor)
+
+
 def set_password(user: User, new_password: str, *, actor=None, reason: str = "change") -> None:
     """Replace a password, ending the user's other sessions and API tokens."""
-    _check_password(new_password)
+    _check_password(new_password, user.username, user.full_name)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     revoke_all_tokens(user)

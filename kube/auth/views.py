@@ -15,10 +15,10 @@ from kube.auth.forms import (
 )
 from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required, public
-from kube.auth.rate_limits import login_limit, username_rate_key
+from kube.auth.rate_limits import login_limits
 from kube.auth.roles import can_manage_users
 from kube.core.transaction import attempt, committed
-from kube.extensions import db, limiter
+from kube.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,8 +32,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, key_func=username_rate_key, methods=["POST"])
+@login_limits
 def login():
     """Show the login form and start a fresh session on success."""
     if current_user.is_authenticated:
@@ -55,9 +54,13 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session completely."""
-    logout_user()
+    """End the session completely: this cookie, copies of it and the remember-me cookie, on every device."""
+    user = current_user._get_current_object()
+    with committed():
+        operations.end_sessions(user, actor=user)
     session.clear()
+    # After clear(): logout_user() marks the remember-me cookie for deletion in the session.
+    logout_user()
     flash(_("Anda telah keluar."), "info")
     return redirect(url_for("auth.login"))
 
