@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 
 from kube.auth.permissions import declared_access
@@ -60,6 +61,21 @@ def _load_user_from_bearer_token(req):
     return user_for_token(token.strip())
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply to parse is malformed input (400), not a crash (500).
+
+    `request.get_json()` (the login rate limit's account key reads it) then fails like any bad JSON;
+    the API's own argument parser has the same guard (kube.api.access.BoundedJSONParser).
+    """
+
+    def loads(self, s, **kwargs):
+        """Parse JSON; Python's parser gives up on very deep nesting with RecursionError, which Flask let through."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def _enforce_declared_access():
     if request.endpoint is None or request.endpoint in LIBRARY_PUBLIC_ENDPOINTS:
         return None
@@ -91,6 +107,7 @@ def register_security(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     app.session_interface = KubeSessionInterface()
+    app.json = BoundedJSONProvider(app)
     login_manager.user_loader(_load_user_from_session)
     login_manager.request_loader(_load_user_from_bearer_token)
     login_manager.login_view = "auth.login"

@@ -435,17 +435,22 @@ def test_leader_sees_and_edits_only_their_own_group(client, db, bearer, two_grou
     ]
     assert [r.status_code for r in forbidden] == [403] * 3
 
-    # A leader keeps their own group's details current, but cannot pick their own officer.
+    # A leader keeps their own group's address current; anything that oversees the group is refused whole.
     officer_id = own.officer_id
-    response = client.patch(f"/api/v1/groups/{own.id}", json={"address": "Jl. Baru 1", "officer_id": None},
-                            headers=auth)
+    refused = client.patch(f"/api/v1/groups/{own.id}", json={"address": "Jl. Baru 1", "officer_id": None},
+                           headers=auth)
+    assert refused.status_code == 403 and set(error_of(refused)["fields"]) == {"officer_id"}
+    response = client.patch(f"/api/v1/groups/{own.id}", json={"address": "Jl. Baru 1"}, headers=auth)
     assert response.status_code == 200
     assert (response.get_json()["address"], response.get_json()["officer_id"]) == ("Jl. Baru 1", officer_id)
 
     # ... and members' contact details, not their identity or office.
-    response = client.patch(f"/api/v1/members/{own_member.id}",
-                            json={"phone": "0812 7777 6666", "household_size": 6, "name": "Nama Lain",
-                                  "role": "bendahara"}, headers=auth)
+    refused = client.patch(f"/api/v1/members/{own_member.id}",
+                           json={"phone": "0812 7777 6666", "household_size": 6, "name": "Nama Lain",
+                                 "role": "bendahara"}, headers=auth)
+    assert refused.status_code == 403 and set(error_of(refused)["fields"]) == {"name", "role"}
+    response = client.patch(f"/api/v1/members/{own_member.id}", json={"phone": "0812 7777 6666", "household_size": 6},
+                            headers=auth)
     assert response.status_code == 200
     db.session.expire_all()
     assert (own_member.phone, own_member.household_size) == ("081277776666", 6)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, ValidationFailed
+from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, PermissionDenied, ValidationFailed
 from kube.groups import operations
 from kube.groups.models import Group, Member
 from kube.groups.operations import MemberChecks, PriorKubeGrant
@@ -195,9 +195,13 @@ def test_leader_may_change_only_contact_details(db, officer):
     leader = make_user("leader", group_id=group.id)
     member = group.current_members[2]
     name = member.name
-    operations.update_member(member, {"name": "Nama Lain", "phone": "0812-3456-7890", "role": "ketua"}, leader,
-                             today=TODAY)
-    assert member.name == name and member.role == "anggota" and member.phone == "081234567890"
+    with pytest.raises(PermissionDenied) as refused:
+        operations.update_member(member, {"name": "Nama Lain", "phone": "0812-3456-7890", "role": "ketua"}, leader,
+                                 today=TODAY)
+    assert set(refused.value.fields) == {"name", "role"}
+    assert member.name == name and member.role == "anggota" and member.phone is None
+    operations.update_member(member, {"phone": "0812-3456-7890"}, leader, today=TODAY)
+    assert member.phone == "081234567890"
 
 
 # -- the database holds the rules too ---------------------------------------------------------

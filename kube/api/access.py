@@ -1,17 +1,38 @@
 """API access: the capability a route needs, the acting user, and the 401/403 and error answers documented on each route."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import partial
 
 from flask_login import current_user
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.permissions import allowed
 from kube.auth.roles import Capability
 
 BEARER = [{"bearerAuth": []}]
+
+
+class BoundedJSONParser(FlaskParser):
+    """webargs' parser, except that a body nested too deeply for Python's json is malformed JSON (400), not a crash.
+
+    It parses inside the route, after the rate limits have counted the attempt.
+    """
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", doc="(nested)", pos=0) from None
+
+
+class ApiBlueprint(Blueprint):
+    """The API's blueprint: flask-smorest's, reading arguments with BoundedJSONParser."""
+
+    ARGUMENTS_PARSER = BoundedJSONParser()
 
 
 def api_access(blp: Blueprint, capability: Capability):

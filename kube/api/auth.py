@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
-from kube.api.access import api_access, current_actor
+from kube.api.access import ApiBlueprint, api_access, current_actor
 from kube.api.schemas import ApiErrorSchema, TokenRequestSchema, TokenSchema
 from kube.auth import operations
 from kube.auth.permissions import public
@@ -14,7 +13,7 @@ from kube.auth.roles import can_log_in
 from kube.core.errors import DomainError
 from kube.core.transaction import committed, transactional
 
-blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
+blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
 
 
 class BadCredentials(DomainError):

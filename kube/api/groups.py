@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import select
 
-from kube.api.access import api_access, current_actor, error_documenter
+from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.api.group_schemas import (
     GroupCreateSchema,
@@ -27,7 +26,7 @@ from kube.groups.access import get_group_or_404, get_member_or_404
 from kube.groups.models import Group, Member
 from kube.groups.queries import GroupFilters, current_member_count, group_count_query, group_list_query
 
-blp = Blueprint("api_groups", __name__, url_prefix="/api/v1", description="Groups and members")
+blp = ApiBlueprint("api_groups", __name__, url_prefix="/api/v1", description="Groups and members")
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kube.api.access import api_access, current_actor, error_documenter
+from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.api.idempotency import idempotent
 from kube.api.ledger_schemas import (
@@ -41,7 +40,7 @@ from kube.ledger import operations
 from kube.ledger.models import Asset, Budget, Grant
 from kube.ledger.queries import GrantFilters, filtered_grants
 
-blp = Blueprint("api_ledger", __name__, url_prefix="/api/v1", description="Budgets, grants and the ledger")
+blp = ApiBlueprint("api_ledger", __name__, url_prefix="/api/v1", description="Budgets, grants and the ledger")
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON body",

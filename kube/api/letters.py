@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from kube.api.access import api_access
+from kube.api.access import ApiBlueprint, api_access
 from kube.api.ledger_schemas import GrantLineSchema
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.roles import can_log_in
@@ -17,7 +16,7 @@ from kube.ledger import letters
 from kube.ledger.access import pdf_response, visible_grant
 from kube.ledger.models import PROGRAMS
 
-blp = Blueprint("api_letters", __name__, url_prefix="/api/v1", description="Grant letters and verification")
+blp = ApiBlueprint("api_letters", __name__, url_prefix="/api/v1", description="Grant letters and verification")
 
 
 class LetterOfficeSchema(Schema):

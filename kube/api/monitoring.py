@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from kube.api.access import api_access
+from kube.api.access import ApiBlueprint, api_access
 from kube.api.fields import MAX_ID
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.roles import can_log_in, own_group_id
@@ -16,7 +15,7 @@ from kube.monitoring import operations, trends
 from kube.monitoring.labels import trend_status
 from kube.monitoring.reasons import flag_reason
 
-blp = Blueprint("api_monitoring", __name__, url_prefix="/api/v1", description="Flags and trends")
+blp = ApiBlueprint("api_monitoring", __name__, url_prefix="/api/v1", description="Flags and trends")
 _PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Bulan harus berformat YYYY-MM, misalnya 2025-06.")
 
 

@@ -1,17 +1,16 @@
 """API: the kecamatan and kelurahan of Kota Serang."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kube.api.access import api_access
+from kube.api.access import ApiBlueprint, api_access
 from kube.api.schemas import KecamatanSchema
 from kube.auth.roles import can_log_in
 from kube.extensions import db
 from kube.groups.models import Region
 
-blp = Blueprint("api_regions", __name__, url_prefix="/api/v1/regions", description="Regions")
+blp = ApiBlueprint("api_regions", __name__, url_prefix="/api/v1/regions", description="Regions")
 
 
 @blp.route("", methods=["GET"])

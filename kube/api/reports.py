@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 from sqlalchemy import func, select
 
-from kube.api.access import api_access, current_actor, error_documenter
+from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
 from kube.api.fields import InputSchema, PageArgsSchema, RupiahAmount
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.auth.roles import can_log_in, can_report, can_verify_reports
@@ -21,7 +20,7 @@ from kube.reports import operations, queries
 from kube.reports.models import IncomeReport
 from kube.reports.schedule import is_on_time
 
-blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Monthly income reports")
+blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1", description="Monthly income reports")
 
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 

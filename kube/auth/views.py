@@ -17,6 +17,7 @@ from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required, public
 from kube.auth.rate_limits import login_limits
 from kube.auth.roles import can_manage_users
+from kube.core.pagination import paginate
 from kube.core.transaction import attempt, committed
 from kube.extensions import db
 
@@ -105,8 +106,7 @@ def account():
 @allowed(can_manage_users)
 def users():
     """All accounts, paginated."""
-    page = db.paginate(select(User).order_by(User.role, User.username),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(select(User).order_by(User.role, User.username))
     return render_template("admin/users.html", page=page)
 
 

@@ -24,7 +24,7 @@ from kube.groups.operations import LEADER_MEMBER_FIELDS, MEMBER_FIELDS
 # -- groups -----------------------------------------------------------------------------------
 
 class GroupForm(KubeForm):
-    """A group's details; the pendamping field is removed for leaders."""
+    """A group's details, as an officer registers or changes them."""
 
     name = StringField(_l("Nama kelompok"), validators=[REQUIRED, max_length(120)])
     business_type = SelectField(_l("Jenis usaha"), validate_choice=False)
@@ -34,6 +34,13 @@ class GroupForm(KubeForm):
     officer_id = SelectField(_l("Pendamping"), coerce=optional_int, validate_choice=False)
     bank_name = StringField(_l("Nama bank"), validators=[Optional(), max_length(60)])
     bank_account = StringField(_l("Nomor rekening"), validators=[Optional(), max_length(40)])
+    submit = SubmitField(_l("Simpan"))
+
+
+class GroupContactForm(KubeForm):
+    """What a group's leader may keep current about the group: its address."""
+
+    address = StringField(_l("Alamat"), validators=[Optional(), max_length(255)])
     submit = SubmitField(_l("Simpan"))
 
 

@@ -14,6 +14,7 @@ from kube.auth.models import User
 from kube.auth.roles import LEADER, OFFICER, can_manage_groups
 from kube.core.clock import office_today
 from kube.core.database import saved_or_conflict
+from kube.core.dates import check_recorded_date
 from kube.core.formatting import format_long_date
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.identity import IdentityError, age_on, normalize_number, parse_kk, parse_nik
@@ -42,7 +43,9 @@ GROUP_FIELDS = ("name", "business_type", "kelurahan_code", "address", "formed_on
                 "bank_name", "bank_account")
 MEMBER_FIELDS = ("nik", "kk", "name", "sex", "birth_date", "address", "kelurahan_code", "phone",
                  "household_size", "decile", "decile_as_of", "extreme_poor", "role", "joined_on")
-#: What a group's leader may keep current about its members.
+#: What a group's leader may keep current: the group's address and its members' contact details. The rest
+#: (name, kelurahan, formed date, bank account, identities, offices) oversees the group and stays with officers.
+LEADER_GROUP_FIELDS = ("address",)
 LEADER_MEMBER_FIELDS = ("address", "phone", "household_size")
 
 
@@ -57,6 +60,13 @@ def identity_message(error: IdentityError) -> str:
 
 # -- groups -----------------------------------------------------------------------------------
 
+def _refuse_beyond_leader_fields(actor: User, values: dict, allowed: tuple[str, ...], message: str) -> None:
+    """A leader (who may not manage groups) sending any other field is refused as a whole, nothing changed."""
+    refused = sorted(set(values) - set(allowed))
+    if refused and not can_manage_groups(actor):
+        raise PermissionDenied(message, fields={name: [message] for name in refused})
+
+
 def _check_group_values(values: dict) -> None:
     if "name" in values and not (values["name"] or "").strip():
         raise _invalid("name", _("Nama kelompok wajib diisi."))
@@ -70,8 +80,7 @@ def _check_group_values(values: dict) -> None:
         formed = values["formed_on"]
         if not isinstance(formed, date):
             raise _invalid("formed_on", _("Tanggal terbentuk wajib diisi."))
-        if formed > office_today():
-            raise _invalid("formed_on", _("Tanggal terbentuk tidak boleh di masa depan."))
+        check_recorded_date("formed_on", formed, _("Tanggal terbentuk"))
     if values.get("officer_id") is not None:
         officer = db.session.get(User, values["officer_id"])
         if officer is None or officer.role != OFFICER or not officer.active:
@@ -101,8 +110,8 @@ def create_group(values: dict, actor: User) -> Group:
 def update_group(group: Group, values: dict, actor: User) -> Group:
     """Change a group's details (not its status, which has its own transitions)."""
     values = {key: value for key, value in values.items() if key in GROUP_FIELDS}
-    if not can_manage_groups(actor):
-        values.pop("officer_id", None)  # a leader cannot choose their own pendamping
+    _refuse_beyond_leader_fields(actor, values, LEADER_GROUP_FIELDS,
+                                 _("Ketua kelompok hanya dapat mengubah alamat kelompok; data lain diubah petugas."))
     _check_group_values(values)
     before = {key: getattr(group, key) for key in values}
     for key, value in values.items():
@@ -188,7 +197,7 @@ def _identity(values: dict, today: date) -> None:
                                            d=format_long_date(nik.birth_date)))
 
 
-def _check_member_values(values: dict) -> None:
+def _check_member_values(values: dict, today: date) -> None:
     if "name" in values and not (values.get("name") or "").strip():
         raise _invalid("name", _("Nama wajib diisi."))
     if "role" in values and values["role"] not in MEMBER_ROLES:
@@ -197,6 +206,9 @@ def _check_member_values(values: dict) -> None:
         region = db.session.get(Region, values["kelurahan_code"] or "")
         if region is None or region.level != "kelurahan":
             raise _invalid("kelurahan_code", _("Kelurahan tidak dikenal."))
+    for name, what in (("joined_on", _("Tanggal bergabung")), ("decile_as_of", _("Tanggal data desil"))):
+        if isinstance(values.get(name), date):
+            check_recorded_date(name, values[name], what, today)
     if values.get("decile") is not None and not 1 <= int(values["decile"]) <= 10:
         raise _invalid("decile", _("Desil harus 1 sampai 10."))
     if "household_size" in values and not 1 <= int(values["household_size"] or 0) <= 30:
@@ -283,7 +295,7 @@ def add_member(group: Group, values: dict, actor: User, checks: MemberChecks | N
     values.setdefault("household_size", 1)
     values["joined_on"] = values.get("joined_on") or today
     _identity(values, today)
-    _check_member_values(values)
+    _check_member_values(values, today)
     if group.status == "active" and len(group.current_members) >= current_app.config["GROUP_MAX_MEMBERS"]:
         raise Conflict(_("Kelompok sudah mencapai jumlah anggota maksimum (%(n)d).",
                          n=current_app.config["GROUP_MAX_MEMBERS"]))
@@ -314,13 +326,13 @@ def update_member(member: Member, values: dict, actor: User, checks: MemberCheck
         raise InvalidTransition(_("Anggota kelompok berstatus %(s)s tidak dapat diubah.",
                                   s=group_status(member.group.status)))
     values = {key: value for key, value in values.items() if key in MEMBER_FIELDS}
-    if not can_manage_groups(actor):
-        # Leaders keep contact details current; identity and offices stay with the officers.
-        values = {key: value for key, value in values.items() if key in LEADER_MEMBER_FIELDS}
+    _refuse_beyond_leader_fields(actor, values, LEADER_MEMBER_FIELDS,
+                                 _("Ketua kelompok hanya dapat mengubah alamat, nomor telepon dan jumlah anggota "
+                                   "keluarga; data lain diubah petugas."))
     merged = {key: getattr(member, key) for key in MEMBER_FIELDS} | values
     if {"nik", "kk", "sex", "birth_date"} & set(values):
         _identity(merged, today)
-    _check_member_values(merged)
+    _check_member_values(merged, today)
     _check_unique(member.group, merged, member=member)
     soft: dict = {}
     if merged["nik"] != member.nik:
@@ -346,6 +358,7 @@ def member_leaves(member: Member, left_on: date, actor: User, reason: str = "") 
     """Record that a member left; the membership stays in the history."""
     if member.left_on is not None:
         raise InvalidTransition(_("Anggota ini sudah keluar."))
+    check_recorded_date("left_on", left_on, _("Tanggal keluar"))
     if left_on < member.joined_on:
         raise _invalid("left_on", _("Tanggal keluar tidak boleh sebelum tanggal bergabung."))
     member.left_on = left_on

@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from kube.auth.models import User
 from kube.auth.roles import OFFICER, can_see_full_nik, visible_groups
 from kube.core.identity import normalize_number
+from kube.core.pagination import paginate
 from kube.extensions import db
 from kube.groups.labels import business_type_labels
 from kube.groups.models import GROUP_STATUSES, Group, Member, Region
@@ -245,26 +246,9 @@ def group_count_query(filters: GroupFilters) -> Select:
     return select(func.count(Group.id)).where(*group_conditions(filters))
 
 
-class RowPagination(SelectPagination):
-    """`db.paginate` for a select of several columns: items are whole rows, the total comes from `count_select`."""
-
-    def _query_items(self) -> list:
-        statement = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(statement).all())
-
-    def _query_count(self) -> int:
-        return self._query_args["session"].scalar(self._query_args["count_select"]) or 0
-
-
-def paginate_groups(filters: GroupFilters, per_page: int) -> RowPagination:
+def paginate_groups(filters: GroupFilters, per_page: int) -> Pagination:
     """One page of (Group, member_count) rows in two statements: the page and the total."""
-    return RowPagination(
-        select=group_list_query(filters),
-        count_select=group_count_query(filters),
-        session=db.session,
-        per_page=per_page,
-        error_out=False,
-    )
+    return paginate(group_list_query(filters), per_page, count_statement=group_count_query(filters))
 
 
 # -- member search ----------------------------------------------------------------------------

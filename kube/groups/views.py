@@ -14,12 +14,14 @@ from kube.auth.roles import (
     can_use_leader_pages,
 )
 from kube.core.errors import DomainError, NeedsConfirmation
+from kube.core.pagination import paginate
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups import bp, labels, operations
 from kube.groups.access import get_group_or_404, get_member_or_404
 from kube.groups.forms import (
-    GroupForm, LeaderAccountForm, LeaveForm, MemberContactForm, MemberForm, NewMemberForm, TransitionForm,
+    GroupContactForm, GroupForm, LeaderAccountForm, LeaveForm, MemberContactForm, MemberForm, NewMemberForm,
+    TransitionForm,
 )
 from kube.groups.labels import STATUS_LABELS, TRANSITION_ACTIONS, business_type_labels
 from kube.groups.models import GROUP_STATUSES, Group, GroupStatusChange, Member, Region
@@ -97,20 +99,22 @@ def detail(group_id: int):
     )
 
 
-def _group_form_choices(form: GroupForm, regions: RegionCatalogue, officer_id: int | None = None) -> None:
+def _group_form_choices(form, regions: RegionCatalogue, officer_id: int | None = None) -> None:
+    if "business_type" not in form:  # a leader's form holds the address only
+        return
     form.business_type.choices = list(business_type_labels().items())
     form.kelurahan_code.choices = {"": [("", _("Pilih kelurahan"))], **regions.kelurahan_choices()}
-    if form.officer_id is not None:
-        form.officer_id.choices = [("", _("Belum ditentukan"))] + [
-            (user.id, user.full_name if user.active else _("%(n)s (nonaktif)", n=user.full_name))
-            for user in officer_choices(include_id=officer_id)
-        ]
+    form.officer_id.choices = [("", _("Belum ditentukan"))] + [
+        (user.id, user.full_name if user.active else _("%(n)s (nonaktif)", n=user.full_name))
+        for user in officer_choices(include_id=officer_id)
+    ]
 
 
 def _group_values(form: GroupForm) -> dict:
     values = {name: form[name].data for name in operations.GROUP_FIELDS if name in form}
     for name in ("bank_name", "bank_account"):
-        values[name] = (values.get(name) or "").strip() or None
+        if name in values:
+            values[name] = (values[name] or "").strip() or None
     return values
 
 
@@ -134,11 +138,9 @@ def new():
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @allowed(can_edit_group_details)
 def edit(group_id: int):
-    """Change a group's details; a leader may change their own group but not its pendamping."""
+    """Change a group's details; a leader may change their own group's address only."""
     group = get_group_or_404(group_id)
-    form = GroupForm(obj=group)
-    if not can_manage_groups(current_user):
-        del form.officer_id
+    form = (GroupForm if can_manage_groups(current_user) else GroupContactForm)(obj=group)
     _group_form_choices(form, RegionCatalogue.load(), officer_id=group.officer_id)
     if form.validate_on_submit():
         with attempt(form) as outcome:
@@ -307,6 +309,6 @@ def members():
     """Search members across groups by name or NIK, by kecamatan of residence, current or former."""
     filters = MemberFilters.from_args(request.args, current_user)
     regions = RegionCatalogue.load()
-    page = db.paginate(member_search_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(member_search_query(filters))
     return render_template("groups/members.html", page=page, filters=filters, regions=regions,
                            full_nik=can_see_full_nik(current_user))

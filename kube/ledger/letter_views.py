@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kube.auth.permissions import allowed, login_required, public
 from kube.auth.roles import can_correct_letters, can_see_all_groups
 from kube.core.clock import office_today
-from kube.core.pagination import page_arg
+from kube.core.pagination import paginate
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.ledger import bp, letters
@@ -101,11 +101,8 @@ def letters_index():
     """Issued letters of one year (and program), paginated, with the bulk export for officers."""
     years = _letter_years()
     year, program, errors = _filters(years)
-    page = db.paginate(
-        letters.letters_query(year, program or None)
-        .options(selectinload(Letter.replaced_by), selectinload(Letter.replaces)),
-        page=page_arg(), per_page=current_app.config["PER_PAGE"], error_out=False,
-    )
+    page = paginate(letters.letters_query(year, program or None)
+                    .options(selectinload(Letter.replaced_by), selectinload(Letter.replaces)))
     return render_template("letters/index.html", page=page, years=years, year=year, program=program, errors=errors,
                            programs=PROGRAM_LABELS, can_export=can_correct_letters(current_user)), 400 if errors else 200
 

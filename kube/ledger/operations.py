@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from kube.audit.operations import record_audit
 from kube.auth.models import User
 from kube.core.clock import office_date, office_today, utc_now
+from kube.core.dates import check_recorded_date
 from kube.core.formatting import format_rupiah
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db
@@ -375,8 +376,7 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
         _move(grant, "handed_over")
     if grant.group.status != "active":
         raise InvalidTransition(_("Kelompok harus berstatus aktif untuk menerima bantuan."))
-    if handover_date > today:
-        raise _invalid("date", _("Tanggal serah terima tidak boleh di masa depan."))
+    check_recorded_date("date", handover_date, _("Tanggal serah terima"), today)
     if grant.approved_at and handover_date < office_date(grant.approved_at):
         raise _invalid("date", _("Tanggal serah terima tidak boleh sebelum tanggal persetujuan."))
     expected = grant.member if grant.program == "UEP" else grant.group.ketua
@@ -436,8 +436,7 @@ def record_asset_check(asset: Asset, checked_on: date, condition: str, note: str
     """Record what a monitoring visit found about one piece of equipment."""
     if condition not in CONDITIONS:
         raise _invalid("condition", _("Kondisi harus baik, rusak, hilang atau dijual."))
-    if checked_on > (today or office_today()):
-        raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh di masa depan."))
+    check_recorded_date("checked_on", checked_on, _("Tanggal pemeriksaan"), today)
     if checked_on < asset.received_on:
         raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh sebelum barang diterima."))
     check = AssetCheck(asset=asset, checked_on=checked_on, condition=condition, note=(note or "").strip()[:500],

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from kube.auth.roles import visible_groups
+from kube.core.pagination import paginate
 from kube.extensions import db
 from kube.groups.models import Group, Member
 from kube.groups.queries import in_kecamatan
@@ -82,7 +83,7 @@ def paginate_grants(filters: GrantFilters, per_page: int) -> Pagination:
     statement = filtered_grants(filters).options(
         contains_eager(Grant.group), contains_eager(Grant.budget), joinedload(Grant.member),
     ).order_by(Grant.id.desc())
-    return db.paginate(statement, per_page=per_page, error_out=False)
+    return paginate(statement, per_page)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import can_record_grants, can_revise_budgets, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.formatting import format_rupiah
-from kube.core.pagination import ListPage, page_arg
+from kube.core.pagination import ListPage, page_arg, paginate
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404, visible_or_404
@@ -70,8 +70,7 @@ def group_panel(group: Group) -> dict:
 @allowed(can_see_all_groups)
 def budgets():
     """Budgets per program and year: pagu, committed, disbursed, remaining and funding source."""
-    page = db.paginate(select(Budget).order_by(Budget.year.desc(), Budget.program),
-                       per_page=_per_page(), error_out=False)
+    page = paginate(select(Budget).order_by(Budget.year.desc(), Budget.program))
     figures = operations.budget_figures(page.items)
     return render_template("ledger/budgets.html", page=page, figures=figures,
                            can_manage=can_record_grants(current_user), can_revise=can_revise_budgets(current_user))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload
 from kube.audit.operations import record_audit
 from kube.auth.models import User
 from kube.core.clock import office_today
+from kube.core.dates import check_recorded_date
 from kube.core.errors import ValidationFailed
 from kube.core.periods import (
     format_month_index, format_period, from_month_index, last_complete_month, month_index, parse_period,
@@ -347,8 +348,7 @@ def record_follow_up(group: Group, flag_kind: str, flag_period: date | str, acti
     period = from_month_index(parse_as_of(period_text, today, field_name="flag_period"))
     if not isinstance(action_date, date):
         raise _invalid("action_date", _("Tanggal tindakan wajib diisi."))
-    if action_date > today:
-        raise _invalid("action_date", _("Tanggal tindakan tidak boleh di masa depan."))
+    check_recorded_date("action_date", action_date, _("Tanggal tindakan"), today)
     if action_date < group.formed_on:
         raise _invalid("action_date", _("Tanggal tindakan tidak boleh sebelum kelompok terbentuk."))
     note = _CONTROL_CHARACTERS.sub("", note or "").strip()

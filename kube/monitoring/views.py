@@ -11,7 +11,7 @@ from kube.auth.roles import can_follow_up_flags, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.errors import ValidationFailed
 from kube.core.formatting import format_month
-from kube.core.pagination import ListPage, page_arg
+from kube.core.pagination import ListPage, page_arg, paginate
 from kube.core.periods import format_month_index, from_month_index
 from kube.core.transaction import attempt
 from kube.extensions import db
@@ -114,8 +114,7 @@ def follow_up(group_id: int):
 def group_follow_ups(group_id: int):
     """A group's follow-up history, newest first; every state change stays."""
     group = get_group_or_404(group_id)
-    page = db.paginate(operations.follow_up_history_statement(group.id),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(operations.follow_up_history_statement(group.id))
     today = office_today()
     current = operations.group_trend(group, operations.default_as_of(today), today)
     return render_template("monitoring/follow_ups.html", group=group, page=page, current=current,

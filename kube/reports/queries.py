@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from kube.core.clock import office_today
+from kube.core.pagination import paginate
 from kube.core.periods import add_months, last_complete_month, months_ending
 from kube.extensions import db
 from kube.groups.models import Group, Region
@@ -53,7 +54,7 @@ def earlier_nets(group: Group, period: date) -> list[int]:
 
 
 def report_history(group: Group):
-    """A group's reports, newest month first, with who submitted and verified them (for `db.paginate`)."""
+    """A group's reports, newest month first, with who submitted and verified them (for `paginate`)."""
     return (select(IncomeReport).where(IncomeReport.group_id == group.id)
             .options(joinedload(IncomeReport.submitted_by), joinedload(IncomeReport.verified_by))
             .order_by(IncomeReport.period.desc()))
@@ -256,7 +257,7 @@ def discipline(page: int, per_page: int, kecamatan_code: str = "") -> Discipline
              .where(Group.status == "active").order_by(Group.code))
     if kecamatan_code:
         query = query.where(in_kecamatan(Group.kelurahan_code, kecamatan_code))
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = paginate(query, per_page, page=page)
     groups = list(pagination.items)
     reports = _reports_by_period([g.id for g in groups], months[0], months[-1])
     rows = [DisciplineRow(group, names.get(group.kelurahan.parent_code, group.kelurahan.parent_code),

@@ -15,7 +15,7 @@ from kube.core.clock import office_today
 from kube.core.errors import NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
 from kube.core.forms import show_domain_error
-from kube.core.pagination import page_arg
+from kube.core.pagination import page_arg, paginate
 from kube.core.periods import add_months, first_of_month, last_complete_month, parse_period
 from kube.core.transaction import attempt
 from kube.extensions import db
@@ -167,8 +167,7 @@ def verify(group_id: int, period: str):
 def group(group_id: int):
     """A group's report history (paginated) with the status of its last 12 months."""
     shown = get_group_or_404(group_id)
-    history = db.paginate(queries.report_history(shown), page=page_arg(), per_page=current_app.config["PER_PAGE"],
-                          error_out=False)
+    history = paginate(queries.report_history(shown))
     return render_template("reports/group.html", group=shown, history=history, **group_panel(shown))
 
 
