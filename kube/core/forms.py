@@ -1,16 +1,17 @@
-"""What every form shares: Indonesian WTForms messages, the Rupiah field, and showing a refused rule."""
+"""What every form shares: Indonesian WTForms messages, no control characters, the Rupiah field, refused rules."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import Field, FieldList, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from kube.core.errors import DomainError
 from kube.core.formatting import format_amount_input
 from kube.core.money import parse_rupiah
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 
 #: WTForms ships no Indonesian catalogue; its own parsing messages are given ours instead.
 WTFORMS_MESSAGES = {
@@ -43,12 +44,51 @@ class _KubeMessages:
         return self.gettext(singular if n == 1 else plural)
 
 
+class NoControlCharacters:
+    """Refuse text with a control character (NUL, vertical tab...); `multiline=True` allows tabs and line breaks."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str) and has_control_characters(field.data, self.multiline):
+            raise ValidationError(str(CONTROL_MESSAGE))
+
+
+_ONE_LINE_TEXT, _MULTI_LINE_TEXT = NoControlCharacters(), NoControlCharacters(multiline=True)
+
+
+def _text_fields(form: FlaskForm):
+    """The form's text fields, those in a list of fields included (a nested form checks its own)."""
+    for field in form:
+        for entry in field.entries if isinstance(field, FieldList) else [field]:
+            if isinstance(entry, StringField):
+                yield entry
+
+
 class KubeForm(FlaskForm):
-    """A FlaskForm (CSRF included) whose WTForms messages are Kube's, in the reader's language."""
+    """A FlaskForm (CSRF included) whose WTForms messages are Kube's, in the reader's language.
+
+    Every text field refuses control characters, as the API does: checked after the field's own
+    validators, and also when `Optional()` let a blank-looking value such as a lone vertical tab through.
+    """
 
     class Meta:
         def get_translations(self, form):
             return _KubeMessages()
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own validators, then `NoControlCharacters` on every text field (a text area's allows lines)."""
+        valid = super().validate(extra_validators)
+        for field in _text_fields(self):
+            if not field.errors:
+                check = _MULTI_LINE_TEXT if isinstance(field, TextAreaField) else _ONE_LINE_TEXT
+                try:
+                    check(self, field)
+                except ValidationError as error:
+                    field.errors = [*field.errors, *error.args]
+                    valid = False
+        return valid
 
 
 def optional_int(value) -> int | None:

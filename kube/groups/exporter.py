@@ -7,19 +7,20 @@ Headers are fixed Indonesian (not translated with the interface language) so fil
 comparable between users, and the member export uses the importer's column names so an
 exported list can be corrected and imported again. Full NIK and No. KK only for roles
 that may see them (`mask` decides); everyone else gets `3673**********01`.
+Every cell is written by `kube.core.spreadsheet` (stored text never runs as a formula).
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
 
 from sqlalchemy import Select, and_, case
 from sqlalchemy.orm import aliased
 
 from kube.auth.models import User
 from kube.core.identity import mask_nik
+from kube.core.spreadsheet import csv_row, xlsx_row
 from kube.extensions import db
 from kube.groups.importer import COLUMN_LABELS
 from kube.groups.labels import STATUS_LABELS, business_type_labels
@@ -106,22 +107,14 @@ def member_rows(filters: GroupFilters, mask: bool) -> Iterator[list]:
 
 # -- formats ----------------------------------------------------------------------------------
 
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def csv_stream(headers: list[str], rows: Iterator[list]) -> Iterator[str]:
     """CSV text in chunks, starting with a UTF-8 byte-order mark so Excel reads the accents right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(headers)
+    writer.writerow(csv_row(headers))
     for index, row in enumerate(rows, start=1):
-        writer.writerow([_csv_value(value) for value in row])
+        writer.writerow(csv_row(row))
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -136,43 +129,18 @@ _TEXT_COLUMNS = {"NIK", "No KK", "NIK Ketua", "Telepon", "Telepon Ketua", "No Re
 def xlsx_bytes(headers: list[str], rows: Iterator[list], title: str) -> bytes:
     """An XLSX workbook (one sheet, frozen bold header, dates as Excel dates) as bytes."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
-    widths = [max(12, min(40, len(header) + 4)) for header in headers]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[_column_letter(index)].width = width
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 4))
+    sheet.append(xlsx_row(sheet, headers, font=Font(bold=True)))
     text_columns = {index for index, header in enumerate(headers) if header in _TEXT_COLUMNS}
     for row in rows:
-        out = []
-        for index, value in enumerate(row):
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD-MM-YYYY"
-                out.append(cell)
-            elif index in text_columns and value not in (None, ""):
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.number_format = "@"
-                out.append(cell)
-            else:
-                out.append(value)
-        sheet.append(out)
+        sheet.append(xlsx_row(sheet, row, text_columns))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)

@@ -26,6 +26,8 @@ from kube.core.clock import office_today
 from kube.core.errors import DomainError, NeedsConfirmation
 from kube.core.formatting import format_number
 from kube.core.identity import IdentityError, normalize_number, parse_kk, parse_nik
+from kube.core.spreadsheet import TEXT_FORMAT, unescaped_text, xlsx_row
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.models import SINGLE_ROLES, Group, Region
 from kube.groups.operations import PriorKubeGrant, add_member, identity_message
@@ -40,6 +42,14 @@ MAX_ROWS = 5000
 WEB_MAX_ROWS = 1000
 #: A title block above the header is common in office lists; look this far for the header row.
 HEADER_SEARCH_ROWS = 10
+#: An XLSX is a zip of XML parts. Refused before parsing when they unpack to more than this, plus
+#: XLSX_BYTES_PER_ROW for every row allowed: a list of 1,000 rows of 40 columns unpacks to about 2 MB,
+#: while the parser needs about a second per MB of the densest XML (empty cells), so the web's limit
+#: (6 MB) keeps any upload to seconds and a zip of 89 KB that unpacks to 45 MB never reaches it.
+XLSX_BASE_BYTES = 2 * 1024 * 1024
+XLSX_BYTES_PER_ROW = 4 * 1024
+#: Parts of a zip: a workbook saved by Excel has about ten.
+MAX_XLSX_ENTRIES = 500
 
 #: Canonical column labels (the header written in our template and export), by member field.
 COLUMN_LABELS = {
@@ -149,14 +159,15 @@ class ImportFileError(DomainError):
 
 def read_table(data: bytes, filename: str = "", max_rows: int | None = None) -> Table:
     """Read a CSV or XLSX upload into a Table; raise ImportFileError when it cannot be used."""
+    max_rows = max_rows or MAX_ROWS
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("Berkas lebih besar dari %(n)d MB.", n=MAX_BYTES // (1024 * 1024)))
     if not data.strip():
         raise ImportFileError(_("Berkas kosong."))
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise ImportFileError(_("Format Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau CSV."))
-    rows = _xlsx_rows(data) if data[:2] == b"PK" else _csv_rows(data)
-    return _table(rows, filename, max_rows or MAX_ROWS)
+    rows = _xlsx_rows(data, max_rows) if data[:2] == b"PK" else _csv_rows(data)
+    return _table(rows, filename, max_rows)
 
 
 def _csv_rows(data: bytes) -> Iterable[tuple[int, list]]:
@@ -178,31 +189,60 @@ def _csv_rows(data: bytes) -> Iterable[tuple[int, list]]:
         raise ImportFileError(_("Berkas CSV tidak dapat dibaca: %(e)s", e=str(error))) from error
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list]]:
-    """Rows of the first sheet of an XLSX workbook, with its real row numbers."""
+def _unreadable_xlsx() -> ImportFileError:
+    return ImportFileError(_("Berkas XLSX tidak dapat dibaca. Simpan ulang dari Excel sebagai .xlsx."))
+
+
+def _check_xlsx_archive(data: bytes, max_rows: int) -> None:
+    """Refuse, before any XML is parsed, a zip that unpacks to far more than a member list (a decompression bomb).
+
+    The sizes are the ones the zip declares; Python's zipfile never unpacks more than an entry declares.
+    """
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception as error:  # a damaged zip fails in many ways; each one means the same to the person
+        raise _unreadable_xlsx() from error
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise ImportFileError(_("Berkas XLSX berisi terlalu banyak bagian (%(n)s). Simpan ulang dari Excel "
+                                "sebagai .xlsx hanya dengan daftar anggota.", n=format_number(len(entries))))
+    limit = XLSX_BASE_BYTES + max_rows * XLSX_BYTES_PER_ROW
+    if sum(entry.file_size for entry in entries) > limit:
+        raise ImportFileError(_("Isi berkas XLSX lebih besar dari %(n)s MB setelah dibuka. Hapus lembar, kolom "
+                                "atau baris yang tidak perlu, atau bagi menjadi beberapa berkas.",
+                                n=format_number(limit // (1024 * 1024))))
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterable[tuple[int, list]]:
+    """Every row of the first sheet of an XLSX workbook with its number, blank ones as well, streamed.
+
+    Whatever the parser refuses (broken XML, a DTD or entity that defusedxml forbids, a missing part)
+    is a file that cannot be read, said as such, never a server error.
+    """
     from openpyxl import load_workbook
 
+    _check_xlsx_archive(data, max_rows)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportFileError(_("Berkas XLSX tidak dapat dibaca. Simpan ulang dari Excel sebagai .xlsx.")) from error
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as error:
+        raise _unreadable_xlsx() from error
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # trust the cells, not a declared range such as A1:XFD1048576
-        for row in sheet.iter_rows():
+        # Read-only sheets yield an empty row for each row missing from the file, so numbers stay the sheet's.
+        for number, row in enumerate(sheet.iter_rows(), start=1):
             cells = [cell for cell in row if getattr(cell, "row", None) is not None]
-            if not cells:
-                continue
-            values = [None] * max(cell.column for cell in cells)
+            values = [None] * max((cell.column for cell in cells), default=0)
             for cell in cells:
                 values[cell.column - 1] = cell.value
-            yield cells[0].row, values
+            yield number, values
+    except Exception as error:
+        raise _unreadable_xlsx() from error
     finally:
         workbook.close()
 
 
 def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int) -> Table:
-    """Find the header row and keep the non-empty data rows below it, at most `max_rows`."""
+    """Find the header row and keep the non-empty data rows below it; at most `max_rows` rows below it."""
     header, header_row, data_rows = None, 0, []
     for number, cells in rows:
         if header is None:
@@ -211,11 +251,13 @@ def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int) -> Ta
             elif number >= HEADER_SEARCH_ROWS:
                 break
             continue
+        # Blank rows count too: a sheet of millions of empty rows is refused here, not read to its end.
+        if number - header_row > max_rows:
+            raise ImportFileError(_("Berkas berisi lebih dari %(n)s baris di bawah judul kolom (baris kosong ikut "
+                                    "dihitung). Hapus baris kosong atau bagi menjadi beberapa berkas.",
+                                    n=format_number(max_rows)))
         if all(_blank(cell) for cell in cells):
             continue
-        if len(data_rows) >= max_rows:
-            raise ImportFileError(_("Berkas berisi lebih dari %(n)s baris data. Bagi menjadi beberapa berkas.",
-                                    n=format_number(max_rows)))
         data_rows.append((number, list(cells)))
     if header is None:
         raise ImportFileError(_("Baris judul kolom tidak ditemukan: baris pertama harus memuat kolom NIK, "
@@ -267,14 +309,14 @@ def _blank(value) -> bool:
 
 
 def _text(value) -> str:
-    """A cell as text; whole numbers without a trailing `.0`."""
+    """A cell as text; whole numbers without a trailing `.0`, and without the `'` our exports put before a formula."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat()
-    return str(value).strip()
+    return unescaped_text(str(value).strip())
 
 
 class _CellError(ValueError):
@@ -408,6 +450,9 @@ def _parse_row(number: int, cells: list, columns: dict[str, int], labels: dict[s
     def fail(name: str, message: str) -> None:
         errors.append(RowError(number, labels.get(name, COLUMN_LABELS[name]), message))
 
+    for name in columns:  # what the forms and the API refuse, an upload does not bring in either
+        if isinstance(cell(name), str) and has_control_characters(_text(cell(name))):
+            fail(name, str(CONTROL_MESSAGE))
     for name, parse in (("nik", parse_nik), ("kk", parse_kk)):
         raw = cell(name)
         if _blank(raw):
@@ -627,22 +672,21 @@ def template_xlsx(group_code: str = "KUBE-3673-0001") -> bytes:
 
     headers = list(COLUMN_LABELS.values())
     bold = Font(bold=True)
-    text_columns = [headers.index(label) + 1 for label in ("NIK", "No KK", "Telepon")]
+    text_columns = [headers.index(label) for label in ("NIK", "No KK", "Telepon")]
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Anggota"
-    sheet.append(headers)
+    sheet.append(xlsx_row(sheet, headers, font=bold))
     for index, header in enumerate(headers, start=1):
-        sheet.cell(row=1, column=index).font = bold
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(header) + 4)
-        if index in text_columns:
+        if index - 1 in text_columns:
             for row in range(2, 502):  # Excel would otherwise cut 16-digit numbers to 15 digits
-                sheet.cell(row=row, column=index).number_format = "@"
+                sheet.cell(row=row, column=index).number_format = TEXT_FORMAT
     sheet.freeze_panes = "A2"
 
     examples = workbook.create_sheet("Contoh")
-    examples.append(headers)
+    examples.append(xlsx_row(examples, headers, font=bold))
     birth_dates = [(date(1985, 6, 15), "L", "Ujang Suryana", "ketua"),
                    (date(1990, 2, 3), "P", "Siti Maesaroh", "sekretaris"),
                    (date(1978, 11, 21), "P", "Euis Kurniasih", "bendahara"),
@@ -655,29 +699,27 @@ def template_xlsx(group_code: str = "KUBE-3673-0001") -> bytes:
                   "decile_as_of": "2024-01-01", "group": group_code, "role": role,
                   "phone": f"08123456789{serial}", "household_size": 3 + serial,
                   "extreme_poor": "ya" if serial % 2 else "tidak", "joined_on": "2024-01-15"}
-        examples.append([values[key] for key in COLUMN_LABELS])
-    for index in range(1, len(headers) + 1):
-        examples.cell(row=1, column=index).font = bold
+        examples.append(xlsx_row(examples, [values[key] for key in COLUMN_LABELS], text_columns))
 
     guide = workbook.create_sheet("Petunjuk")
-    guide.append([_("Isi lembar pertama (Anggota), satu baris per anggota. Baris judul harus tetap di baris 1. "
-                    "Bila ada satu baris yang salah, tidak ada yang diimpor dan semua kesalahan ditampilkan "
-                    "dengan nomor barisnya.")])
-    guide.append([_("Umur di luar 18-60 tahun dan pengecualian penerima Kube sebelumnya tidak dapat diimpor; "
-                    "tambahkan anggota seperti itu lewat formulir.")])
+    guide.append(xlsx_row(guide, [_("Isi lembar pertama (Anggota), satu baris per anggota. Baris judul harus tetap "
+                                    "di baris 1. Bila ada satu baris yang salah, tidak ada yang diimpor dan semua "
+                                    "kesalahan ditampilkan dengan nomor barisnya.")]))
+    guide.append(xlsx_row(guide, [_("Umur di luar 18-60 tahun dan pengecualian penerima Kube sebelumnya tidak "
+                                    "dapat diimpor; tambahkan anggota seperti itu lewat formulir.")]))
     guide.append([])
-    guide.append([_("Kolom"), _("Keterangan"), _("Isi"), _("Contoh")])
+    guide.append(xlsx_row(guide, [_("Kolom"), _("Keterangan"), _("Isi"), _("Contoh")], font=bold))
     for row in _column_help():
-        guide.append(list(row))
+        guide.append(xlsx_row(guide, row))
     guide.column_dimensions["A"].width = 26
     guide.column_dimensions["C"].width = 70
     guide.column_dimensions["D"].width = 20
 
     codes = workbook.create_sheet("Kode Kelurahan")
-    codes.append([_("Kode"), _("Kelurahan"), _("Kecamatan")])
+    codes.append(xlsx_row(codes, [_("Kode"), _("Kelurahan"), _("Kecamatan")], font=bold))
     index = KelurahanIndex()
     for code, region in sorted(index.by_code.items()):
-        codes.append([code, region.name, index.kecamatan_name[region.parent_code]])
+        codes.append(xlsx_row(codes, [code, region.name, index.kecamatan_name[region.parent_code]]))
     codes.column_dimensions["A"].width = 16
     codes.column_dimensions["B"].width = 24
     codes.column_dimensions["C"].width = 16

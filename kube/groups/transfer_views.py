@@ -5,13 +5,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
 from kube.auth.permissions import allowed
 from kube.auth.roles import can_import_members, can_see_all_groups, can_see_full_nik
 from kube.core.clock import office_today
+from kube.core.forms import KubeForm
 from kube.core.transaction import committed
 from kube.groups import bp, exporter, importer
 from kube.groups.queries import GroupFilters
@@ -21,7 +21,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(KubeForm):
     """The member list to import."""
 
     file = FileField(_l("Berkas daftar anggota (CSV atau XLSX)"), validators=[

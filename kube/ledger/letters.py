@@ -31,6 +31,7 @@ from kube.core.errors import Conflict, InvalidTransition, ValidationFailed
 from kube.core.formatting import format_long_date, format_rupiah
 from kube.core.identity import mask_nik
 from kube.core.pdf import render_pdf
+from kube.core.spreadsheet import csv_row
 from kube.core.terbilang import date_digits, date_in_words, quantity_in_words, rupiah_in_words
 from kube.extensions import db
 from kube.groups.models import MEMBER_ROLES, Member, Region
@@ -102,7 +103,7 @@ class ItemLine:
 
 @dataclass(frozen=True)
 class AnnexMember:
-    """One row of the member list on the second page; the NIK is masked (a printed annex)."""
+    """One row of the member list on the second page (a UEP letter's only row is its recipient); NIK masked."""
 
     number: int
     name: str
@@ -238,9 +239,11 @@ def letter_content(grant: Grant, number: str, token: str, replaces: Letter | Non
     )
     has_equipment = any(line.kind == "equipment" for line in lines)
     has_cash = any(line.kind == "cash" for line in lines)
+    # A UEP grant is one member's: its letter names that member, not everyone else in the group.
+    annexed = [grant.member] if grant.program == "UEP" else _members_on(group.id, on)
     members = tuple(
         AnnexMember(index, member.name, mask_nik(member.nik), member.role.capitalize(), member.sex)
-        for index, member in enumerate(_members_on(group.id, on), start=1)
+        for index, member in enumerate(annexed, start=1)
     )
     url = verification_url(token)
     stamp_duty = config["STAMP_DUTY_AMOUNT"] if grant.total > config["STAMP_DUTY_THRESHOLD"] else None
@@ -411,20 +414,15 @@ def _iter_letters(year: int, program: str | None) -> Iterator[Letter]:
     yield from db.session.scalars(statement)
 
 
-def _spreadsheet_safe(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula when the list is opened in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _manifest_row(letter: Letter) -> list[str]:
     facts = letter.public_facts
-    return [_spreadsheet_safe(value) for value in (
+    # A group name such as =HYPERLINK(...) stays text when the list is opened in a spreadsheet.
+    return csv_row((
         letter.number, facts["date"], facts["program"], facts["group"]["code"], facts["group"]["name"],
         facts["total"], letter.sha256, "berlaku" if letter.replaced_by is None else "diganti",
         letter.replaced_by.number if letter.replaced_by else "", letter.replaces.number if letter.replaces else "",
         export_file_name(letter),
-    )]
+    ))
 
 
 MANIFEST_HEADERS = ["nomor", "tanggal", "program", "kode_kelompok", "nama_kelompok", "total_rupiah", "sha256",
@@ -444,7 +442,7 @@ def write_export(year: int, program: str | None, fmt: str, target, progress: Cal
     if fmt == "zip":
         manifest = io.StringIO()
         rows = csv.writer(manifest, lineterminator="\r\n")
-        rows.writerow(MANIFEST_HEADERS)
+        rows.writerow(csv_row(MANIFEST_HEADERS))
         with zipfile.ZipFile(target, "w") as archive:
             for letter in _iter_letters(year, program):
                 stamp = letter.issued_at.timetuple()[:6]
