@@ -43,15 +43,15 @@ def world(db, users):
 
 
 def list_rows(client, query: str) -> list[tuple[str, int]]:
-    """(code, member count) of every row of the group list, page after page until a page is empty."""
+    """(code, member count) of every row of the group list, page after page up to its last page."""
     rows, page = [], 1
     while True:
         response = client.get(f"/groups?{query}&page={page}")
         assert response.status_code == 200
-        found = [(code, int(count)) for code, count in _LIST_ROW.findall(response.get_data(as_text=True))]
-        if not found:
+        text = response.get_data(as_text=True)
+        rows.extend((code, int(count)) for code, count in _LIST_ROW.findall(text))
+        if 'rel="next"' not in text:  # no link to a next page: this was the last one
             return rows
-        rows.extend(found)
         page += 1
 
 
