@@ -352,6 +352,11 @@ def test_follow_up_note_with_control_characters_is_refused_as_by_the_api(app, cl
                            data=follow_up_form(note="Kunjungan pertama\r\nbaris dua\tdengan tab"))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(FollowUp.note)) == "Kunjungan pertama\r\nbaris dua\tdengan tab"
+    # The operation holds the rule itself, so no other door can store a NUL PostgreSQL would refuse.
+    with pytest.raises(ValidationFailed) as error:
+        operations.record_follow_up(group, NOT_IMPROVING, "2026-06", "catatan", date(2026, 7, 16), "a\x00b",
+                                    "in_progress", users["officer"], today=TODAY)
+    assert "karakter kendali" in error.value.fields["note"][0]
 
 
 def test_follow_up_refused_for_a_group_never_active(app, client, db, login, users):

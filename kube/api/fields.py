@@ -2,12 +2,12 @@
 whole numbers, dates, and Rupiah amounts read by the one parser (`kube.core.money`)."""
 from __future__ import annotations
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from kube.core.money import AMOUNT_MESSAGE, AmountError, parse_rupiah
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 
 #: Largest id a path or body may name; keeps huge numbers away from 32-bit integer columns.
 MAX_ID = 2**31 - 1
@@ -71,22 +71,17 @@ class Day(fields.Date):
     }
 
 
-_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-#: Notes and reasons may span lines; other control characters (NUL above all, which PostgreSQL refuses) may not.
-_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 class Text(fields.String):
     """An input string without control characters; `multiline=True` allows tabs and line breaks."""
 
     default_error_messages = FIELD_MESSAGES | {
         "invalid": _l("Harus berupa teks."),
         "invalid_utf8": _l("Teks tidak valid."),
-        "control": _l("Tidak boleh berisi karakter kendali (misalnya NUL)."),
+        "control": CONTROL_MESSAGE,
     }
 
     def __init__(self, *, multiline: bool = False, **kwargs):
-        self.forbidden = _MULTI_LINE if multiline else _ONE_LINE
+        self.multiline = multiline
         pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$" if multiline else \
             "^[^\\u0000-\\u001f\\u007f]*$"
         kwargs["metadata"] = {"pattern": pattern} | kwargs.get("metadata", {})
@@ -94,7 +89,7 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if self.forbidden.search(text):
+        if has_control_characters(text, self.multiline):
             raise self.make_error("control")
         return text
 

@@ -21,6 +21,7 @@ from kube.core.errors import ValidationFailed
 from kube.core.periods import (
     format_month_index, format_period, from_month_index, last_complete_month, month_index, parse_period,
 )
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.models import Group, Member, Region
 from kube.groups.queries import in_kecamatan
@@ -34,8 +35,6 @@ from kube.reports.schedule import due_date
 #: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
 MAX_ID = 2**31 - 1
 _KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
-#: Control characters other than tab and line breaks: PostgreSQL refuses NUL, and none belongs in a note.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Earliest as-of month accepted: Kube reports do not go further back than this.
 EARLIEST_AS_OF = date(2000, 1, 1)
 #: Group statuses that can never have carried a flag, so follow-ups on them make no sense.
@@ -351,7 +350,9 @@ def record_follow_up(group: Group, flag_kind: str, flag_period: date | str, acti
     check_recorded_date("action_date", action_date, _("Tanggal tindakan"), today)
     if action_date < group.formed_on:
         raise _invalid("action_date", _("Tanggal tindakan tidak boleh sebelum kelompok terbentuk."))
-    note = _CONTROL_CHARACTERS.sub("", note or "").strip()
+    note = (note or "").strip()
+    if has_control_characters(note, multiline=True):
+        raise _invalid("note", str(CONTROL_MESSAGE))
     if len(note) > NOTE_MAX_LENGTH:
         raise _invalid("note", _("Catatan paling banyak %(n)d karakter.", n=NOTE_MAX_LENGTH))
     if action == "catatan" and not note:

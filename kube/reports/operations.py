@@ -25,7 +25,6 @@ All enforced here so the pages and the API share them:
 """
 from __future__ import annotations
 
-import re
 import statistics
 from datetime import date
 
@@ -42,6 +41,7 @@ from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, Not
 from kube.core.formatting import format_long_date, format_month, format_rupiah
 from kube.core.money import AMOUNT_MESSAGE
 from kube.core.periods import first_of_month, format_period
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.models import Group
 from kube.reports.models import IncomeReport
@@ -52,8 +52,6 @@ from kube.reports.queries import earlier_nets, get_report
 REPORT_FIELDS = ("revenue", "expenses", "active_members", "note")
 NOTE_MAX_LENGTH = 500
 REASON_MAX_LENGTH = 500
-#: Control characters other than tab and line breaks (PostgreSQL refuses NUL in text).
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ReportLocked(Conflict):
@@ -127,8 +125,8 @@ def _checked_text(value, name: str, max_length: int, errors: dict[str, list[str]
     text = value.strip()
     if len(text) > max_length:
         _field_error(errors, name, _("Paling banyak %(max)d karakter.", max=max_length))
-    elif _CONTROL_CHARACTERS.search(text):
-        _field_error(errors, name, _("Mengandung karakter yang tidak diizinkan."))
+    elif has_control_characters(text, multiline=True):
+        _field_error(errors, name, str(CONTROL_MESSAGE))
     return text
 
 
