@@ -77,3 +77,15 @@ def test_small_benchmark_prints_every_row(bench_database_url, tmp_path, capsys):
         assert re.search(r"\d+\.\d MB", rss), rss
     assert "Machine:" in result.stdout
     assert (tmp_path / "run.json").exists()
+
+
+def test_import_benchmark_refuses_every_hostile_file(capsys):
+    """`bench/imports.py` exits 0 (it stops when a hostile file is read) and prints every row."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "imports.py"), "--runs", "1", "--members", "50"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    with capsys.disabled():
+        print("\n" + result.stdout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for prefix in ("ordinary member list, 50 rows", "3 million empty rows", "50 MB shared string", "one name in row",
+                   "billion laughs", "XXE entity", "broken sheet XML"):
+        assert any(line.startswith(prefix) for line in result.stdout.splitlines()), result.stdout

