@@ -64,19 +64,17 @@ def xlsx_cell(sheet, value, *, text: bool = False, font=None):
     A value needing no format, font or forced type is given as it is, which openpyxl writes fastest (a full
     export has millions of cells): safe text cannot start with `=`, so openpyxl types it a string itself.
     """
-    from openpyxl.cell import WriteOnlyCell
-
-    return _cell(WriteOnlyCell, sheet, value, text, font)
+    return _cell(sheet, value, text, font)
 
 
 def xlsx_row(sheet, values: Iterable, text_columns: Collection[int] = (), font=None) -> list:
     """A row for `sheet.append`, every value as `xlsx_cell` writes it; `text_columns` are 0-based indexes."""
+    return [_cell(sheet, value, index in text_columns, font) for index, value in enumerate(values)]
+
+
+def _cell(sheet, value, text: bool, font):
     from openpyxl.cell import WriteOnlyCell
 
-    return [_cell(WriteOnlyCell, sheet, value, index in text_columns, font) for index, value in enumerate(values)]
-
-
-def _cell(make_cell, sheet, value, text: bool, font):
     number_format = None
     if value is None or value == "":
         value = None
@@ -89,7 +87,7 @@ def _cell(make_cell, sheet, value, text: bool, font):
     # Text such as #N/A is the one string openpyxl would type otherwise (an error value): it gets a cell.
     if font is None and number_format is None and not (is_string and value.startswith("#")):
         return value
-    cell = make_cell(sheet, value)
+    cell = WriteOnlyCell(sheet, value)
     if is_string:
         cell.data_type = "s"  # never "f" (a formula) or "e" (an error value)
     if number_format is not None:
