@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import RAISE
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
@@ -37,6 +37,7 @@ from kube.extensions import db
 from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.models import Group, Member
 from kube.ledger import operations
+from kube.ledger.access import visible_grant
 from kube.ledger.models import Asset, Budget, Grant
 from kube.ledger.queries import GrantFilters, filtered_grants
 
@@ -57,15 +58,13 @@ _errors = error_documenter(blp, _ERROR_DESCRIPTIONS)
 
 # -- lookups: path ids are 404, body ids are field errors --------------------------------------
 
-def _grant(grant_id: int, *, for_change: bool = False) -> Grant:
-    """The grant, or 404 when it does not exist or (for a leader) belongs to another group.
+def _locked_grant(grant_id: int) -> Grant:
+    """The grant to change, or 404 when it does not exist or (for a leader) belongs to another group.
 
-    For a change the row is locked first and read fresh, so two officers acting on the same
-    grant at once are serialised and the second sees the status the first left.
+    The row is locked first and read fresh, so two officers acting on the same grant at once are
+    serialised and the second sees the status the first left.
     """
-    query = select(Grant).where(Grant.id == grant_id)
-    if for_change:
-        query = query.with_for_update().execution_options(populate_existing=True)
+    query = select(Grant).where(Grant.id == grant_id).with_for_update().execution_options(populate_existing=True)
     return visible_or_404(db.session.scalar(query))
 
 
@@ -124,10 +123,6 @@ def create_budget(values):
 
 # -- grants -----------------------------------------------------------------------------------
 
-def _with_lines(query):
-    return query.options(joinedload(Grant.budget), selectinload(Grant.lines))
-
-
 @blp.route("/grants", methods=["GET"])
 @api_access(blp, can_log_in)
 @blp.arguments(GrantListArgsSchema, location="query", as_kwargs=False, unknown=RAISE)
@@ -140,7 +135,9 @@ def list_grants(args):
                            status=args.get("status", ""), kecamatan=args.get("kecamatan", ""),
                            group_id=args.get("group_id"), q=args.get("q", "").strip())
     total = db.session.scalar(filtered_grants(filters, func.count(Grant.id)))
-    grants = db.session.scalars(one_page(_with_lines(filtered_grants(filters).order_by(Grant.id)), args))
+    grants = db.session.scalars(one_page(
+        filtered_grants(filters).options(contains_eager(Grant.budget), selectinload(Grant.lines)).order_by(Grant.id),
+        args))
     return grants.all(), pagination_header(blp, args, total)
 
 
@@ -164,7 +161,7 @@ def create_grant(values):
 @_errors(404)
 def get_grant(grant_id):
     """One grant; a leader may read only their own group's."""
-    return _grant(grant_id)
+    return visible_grant(grant_id)
 
 
 @blp.route("/grants/<int:grant_id>/submit", methods=["POST"])
@@ -174,7 +171,7 @@ def get_grant(grant_id):
 @_errors(404, 409)
 def submit_grant(grant_id):
     """Send a draft grant for approval by another officer."""
-    return operations.submit_grant(_grant(grant_id, for_change=True), current_actor())
+    return operations.submit_grant(_locked_grant(grant_id), current_actor())
 
 
 @blp.route("/grants/<int:grant_id>/approve", methods=["POST"])
@@ -187,7 +184,7 @@ def submit_grant(grant_id):
               "not submitted, or the group is not active")
 def approve_grant(grant_id):
     """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
-    return operations.approve_grant(_grant(grant_id, for_change=True), current_actor())
+    return operations.approve_grant(_locked_grant(grant_id), current_actor())
 
 
 @blp.route("/grants/<int:grant_id>/handover", methods=["POST"])
@@ -198,7 +195,7 @@ def approve_grant(grant_id):
 @_errors(400, 404, 409, e409="invalid_transition: not approved, or the group is not active")
 def handover_grant(values, grant_id):
     """Hand over an approved grant to the group's ketua (or the UEP member); equipment enters the register."""
-    grant = _grant(grant_id, for_change=True)
+    grant = _locked_grant(grant_id)
     receiver = _named(Member, values["received_by_member_id"], "received_by_member_id",
                       _("Anggota tidak ditemukan."))
     return operations.handover_grant(grant, values["date"], receiver, current_actor())
@@ -212,7 +209,7 @@ def handover_grant(values, grant_id):
 @_errors(400, 404, 409, e409="invalid_transition: already handed over or cancelled")
 def cancel_grant(values, grant_id):
     """Cancel a grant that has not been handed over; an approved one releases its commitment."""
-    return operations.cancel_grant(_grant(grant_id, for_change=True), values["reason"], current_actor())
+    return operations.cancel_grant(_locked_grant(grant_id), values["reason"], current_actor())
 
 
 # -- ledger reports ---------------------------------------------------------------------------

@@ -26,9 +26,9 @@ def visible_letter(letter_id: int) -> Letter:
     return visible_or_404(db.session.get(Letter, letter_id), lambda letter: letter.grant.group_id)
 
 
-def pdf_response(letter: Letter, as_attachment: bool = True):
+def pdf_response(letter: Letter):
     """The stored PDF, byte for byte, with its SHA-256 as the ETag."""
-    response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=as_attachment,
+    response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"BAST-{export_file_name(letter)}", etag=letter.sha256,
                          conditional=False, max_age=0)
     response.headers["X-Letter-Number"] = re.sub(r"[^\x20-\x7e]", "?", letter.number)

@@ -29,7 +29,7 @@ MORE_ROWS, MAX_ROWS = 3, 30
 
 # -- money and counts as people type them -----------------------------------------------------
 
-_GROUPED_DIGITS = re.compile(r"\d{1,3}(\.\d{3})+")
+_GROUPED_DIGITS = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
 
 
 class WholeNumberField(IntegerField):

@@ -222,8 +222,10 @@ def letter_content(grant: Grant, number: str, token: str, replaces: Letter | Non
                   officer.position or f"Petugas {config['OFFICE_NAME']}")
     if grant.program == "UEP":
         position = f"Penerima Bantuan UEP, anggota {group.name} ({group.code})"
+        annexed = [grant.member]  # one member's grant: the letter names that member, not the whole group
     else:
         position = f"Ketua {group.name} ({group.code})"
+        annexed = _members_on(group.id, on)
     home_kecamatan = db.session.get(Region, recipient.kelurahan.parent_code)
     home = ", ".join(part for part in (recipient.address, f"Kelurahan {recipient.kelurahan.name}",
                                        f"Kecamatan {home_kecamatan.name}" if home_kecamatan else "") if part)
@@ -239,8 +241,6 @@ def letter_content(grant: Grant, number: str, token: str, replaces: Letter | Non
     )
     has_equipment = any(line.kind == "equipment" for line in lines)
     has_cash = any(line.kind == "cash" for line in lines)
-    # A UEP grant is one member's: its letter names that member, not everyone else in the group.
-    annexed = [grant.member] if grant.program == "UEP" else _members_on(group.id, on)
     members = tuple(
         AnnexMember(index, member.name, mask_nik(member.nik), member.role.capitalize(), member.sex)
         for index, member in enumerate(annexed, start=1)

@@ -21,6 +21,8 @@ PROGRAMS = ("KUBE", "UEP")
 FUNDING_SOURCES = ("APBD", "APBN", "lainnya")
 GRANT_STATUSES = ("draft", "submitted", "approved", "handed_over", "cancelled")
 LINE_KINDS = ("equipment", "cash")
+#: Group statuses in which a group may be given a new grant.
+GRANTABLE_GROUP_STATUSES = ("proposed", "active")
 ACCOUNT_KINDS = ("appropriation", "available", "committed", "equipment", "cash")
 CONDITIONS = ("baik", "rusak", "hilang", "dijual")
 ENTRY_KINDS = ("appropriation", "commitment", "disbursement", "release", "reversal")

@@ -21,7 +21,7 @@ from kube.groups.labels import group_status
 from kube.groups.models import Group, Member
 from kube.ledger.labels import grant_status
 from kube.ledger.models import (
-    CONDITIONS, FUNDING_SOURCES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
+    CONDITIONS, FUNDING_SOURCES, GRANTABLE_GROUP_STATUSES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
     JournalEntry, JournalLine,
 )
 
@@ -304,7 +304,7 @@ def create_grant(program: str, year: int, group: Group, lines: list[dict], actor
             raise _invalid("member_id", _("Bantuan UEP harus untuk anggota aktif kelompok ini."))
     elif member is not None:
         raise _invalid("member_id", _("Bantuan KUBE diberikan kepada kelompok, bukan perorangan."))
-    if group.status not in ("proposed", "active"):
+    if group.status not in GRANTABLE_GROUP_STATUSES:
         raise InvalidTransition(_("Kelompok berstatus %(s)s tidak dapat menerima bantuan baru.",
                                   s=group_status(group.status)))
     grant_lines = _clean_lines(lines)

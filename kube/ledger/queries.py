@@ -17,7 +17,7 @@ from kube.extensions import db
 from kube.groups.models import Group, Member
 from kube.groups.queries import in_kecamatan
 from kube.ledger import operations
-from kube.ledger.models import GRANT_STATUSES, PROGRAMS, Asset, AssetCheck, Budget, Grant, JournalEntry
+from kube.ledger.models import GRANT_STATUSES, GRANTABLE_GROUP_STATUSES, PROGRAMS, Asset, AssetCheck, Budget, Grant, JournalEntry
 
 
 # -- the grant list ---------------------------------------------------------------------------
@@ -78,12 +78,12 @@ def filtered_grants(filters: GrantFilters, *columns) -> Select:
     return select(*(columns or (Grant,))).join(Grant.group).join(Grant.budget).where(*filters.conditions())
 
 
-def paginate_grants(filters: GrantFilters, per_page: int) -> Pagination:
+def paginate_grants(filters: GrantFilters) -> Pagination:
     """One page of grants, newest first, with group, budget and UEP member loaded in the same query."""
     statement = filtered_grants(filters).options(
         contains_eager(Grant.group), contains_eager(Grant.budget), joinedload(Grant.member),
     ).order_by(Grant.id.desc())
-    return paginate(statement, per_page)
+    return paginate(statement)
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def recipient_choices(group: Group) -> list[Member]:
 def eligible_groups() -> list[Group]:
     """Groups that may still be given a new grant (proposed or active), by code."""
     return list(db.session.scalars(
-        select(Group).where(Group.status.in_(("proposed", "active"))).order_by(Group.code)
+        select(Group).where(Group.status.in_(GRANTABLE_GROUP_STATUSES)).order_by(Group.code)
     ))
 
 
@@ -170,6 +170,11 @@ class GroupLedger:
     grants: list[Grant] = field(default_factory=list)
     statement: list[dict] = field(default_factory=list)
     assets: list[AssetRow] = field(default_factory=list)
+
+    @property
+    def open_for_grants(self) -> bool:
+        """Whether the group may be given a new grant."""
+        return self.group.status in GRANTABLE_GROUP_STATUSES
 
     @property
     def equipment_total(self) -> int:

@@ -46,10 +46,6 @@ ACTION_ENDPOINTS = {
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _per_page() -> int:
-    return current_app.config["PER_PAGE"]
-
-
 def _grant_or_404(grant_id: int, with_history: bool = False) -> Grant:
     """The grant with what its pages show; 404 when missing or not the current user's to see."""
     return visible_or_404(queries.load_grant(grant_id, with_history=with_history))
@@ -123,7 +119,7 @@ def budget_revise(budget_id: int):
 def grants():
     """Grants with filters (program, year, status, kecamatan, group), totals per status and pagination."""
     filters = queries.GrantFilters.from_args(request.args, current_user)
-    page = queries.paginate_grants(filters, _per_page())
+    page = queries.paginate_grants(filters)
     totals = queries.grant_totals(filters)
     return render_template(
         "ledger/grants.html", page=page, filters=filters, totals=totals,
@@ -327,7 +323,7 @@ def account_statement(account_id: int):
     """An account's entries in order with the running balance; reversals and reversed entries marked."""
     account = db.get_or_404(Account, account_id)
     rows = operations.account_statement(account)
-    page = ListPage.of(rows, page_arg(), _per_page())
+    page = ListPage.of(rows, page_arg(), current_app.config["PER_PAGE"])
     first = page.items[0] if page.items else None
     opening = first["balance"] - first["debit"] + first["credit"] if first else 0
     reversed_by = queries.reversed_by([row["entry"].id for row in page.items])
