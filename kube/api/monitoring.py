@@ -45,8 +45,9 @@ class FlagSchema(Schema):
     details = fields.Dict(required=True, metadata={
         "description": "not_improving: slope_per_month, reports, window_start, window_end, yoy_median (null "
                        "when not used); no_gain_after_grant: grant_id, handover_month, baseline_mean, "
-                       "baseline_reports, after_mean, after_reports, after_end; missing_reports: missing_months, "
-                       "months_without_report, due_day; below_extreme_poverty: per_capita_mean, line, reports, months"})
+                       "baseline_reports, baseline_start, baseline_end, after_mean, after_reports, after_start, "
+                       "after_end; missing_reports: missing_months, months_without_report, due_day; "
+                       "below_extreme_poverty: per_capita_mean, line, reports, months"})
 
 
 class FlagListSchema(Schema):

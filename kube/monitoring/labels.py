@@ -42,5 +42,5 @@ follow_up_badge = labeller(STATE_BADGES, "The badge class for a follow-up state.
 
 
 #: Template filters of this feature, registered by its views.
-TEMPLATE_FILTERS = {"flag_kind": flag_kind, "trend_status": trend_status, "follow_up_action": follow_up_action,
+TEMPLATE_FILTERS = {"flag_kind": flag_kind, "follow_up_action": follow_up_action,
                     "follow_up_state": follow_up_state, "follow_up_badge": follow_up_badge}

@@ -29,7 +29,7 @@ from kube.ledger.models import Grant
 from kube.monitoring import trends
 from kube.monitoring.models import ACTIONS, STATES, FollowUp
 from kube.reports.models import IncomeReport
-from kube.reports.queries import Rates, reporting_rates
+from kube.reports.queries import Rates, kecamatan_rates
 from kube.reports.schedule import due_date
 
 #: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
@@ -330,11 +330,16 @@ def group_trend(group: Group, as_of: int, today: date, settings: trends.FlagSett
 
 # -- follow-ups -------------------------------------------------------------------------------
 
+def takes_follow_ups(group: Group) -> bool:
+    """Whether a group can have follow-ups: it has been active once (a proposed or rejected one never carried a flag)."""
+    return group.status not in NEVER_FLAGGED_STATUSES
+
+
 def record_follow_up(group: Group, flag_kind: str, flag_period: date | str, action: str, action_date: date,
                      note: str, state: str, actor: User, today: date | None = None) -> FollowUp:
     """Record what an officer did about a group's flag and the flag's state after it; audited, never edited."""
     today = today or office_today()
-    if group.status in NEVER_FLAGGED_STATUSES:
+    if not takes_follow_ups(group):
         raise ValidationFailed(_("Kelompok yang belum pernah aktif tidak memiliki peringatan untuk ditindaklanjuti."))
     if flag_kind not in trends.FLAG_KINDS:
         raise _invalid("flag_kind", _("Jenis peringatan tidak dikenal."))
@@ -431,24 +436,18 @@ class Dashboard:
 def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12) -> Dashboard:
     """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
 
-    Seven queries whatever the number of groups: kecamatan names, members, grants, the reporting
-    rates (the reports package's own definition, as on the discipline page) and the three of the
-    flags computation.
+    Eight queries whatever the number of groups: the reporting rates per kecamatan (the reports
+    package's own, as on the discipline page: names and rates), members, grants and the three of
+    the flags computation.
     """
     settings = settings or flag_settings()
     as_of = default_as_of(today)
-    kecamatan = {
-        code: KecamatanFigures(code, name)
-        for code, name in db.session.execute(
-            select(Region.code, Region.name).where(Region.level == "kecamatan").order_by(Region.code))
-    }
+    named, _city = kecamatan_rates([from_month_index(as_of)])
+    kecamatan = {rates.code: KecamatanFigures(rates.code, rates.name, reporting=rates) for rates in named}
 
     def row(code: str) -> KecamatanFigures:
         # A kelurahan whose kecamatan is not stored still gets a row, under its code.
         return kecamatan.setdefault(code, KecamatanFigures(code, code))
-
-    for code, rates in reporting_rates([from_month_index(as_of)]).items():
-        row(code).reporting = rates
 
     for code, count in db.session.execute(
         select(Region.parent_code, func.count(Member.id))

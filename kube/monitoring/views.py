@@ -10,9 +10,8 @@ from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import can_follow_up_flags, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.errors import ValidationFailed
-from kube.core.formatting import format_month
 from kube.core.pagination import ListPage, page_arg, paginate
-from kube.core.periods import format_month_index, from_month_index
+from kube.core.periods import format_month_index
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
@@ -118,8 +117,7 @@ def group_follow_ups(group_id: int):
     today = office_today()
     current = operations.group_trend(group, operations.default_as_of(today), today)
     return render_template("monitoring/follow_ups.html", group=group, page=page, current=current,
-                           can_follow_up=(can_follow_up_flags(current_user)
-                                          and group.status not in operations.NEVER_FLAGGED_STATUSES))
+                           can_follow_up=can_follow_up_flags(current_user) and operations.takes_follow_ups(group))
 
 
 # -- dashboard --------------------------------------------------------------------------------
@@ -135,8 +133,7 @@ def dashboard():
         [(m.month, m.median_net, m.reports) for m in months],
         title=_("Median pendapatan bersih per kelompok per bulan"),
         description=_("Median pendapatan bersih kelompok aktif yang melapor, %(a)s sampai %(b)s.",
-                      a=format_month(from_month_index(months[0].month)),
-                      b=format_month(from_month_index(months[-1].month))),
+                      a=charts.month_long(months[0].month), b=charts.month_long(months[-1].month)),
         count_label=_("laporan"), empty=_("Belum ada laporan."), svg_id="dashboard-chart",
     )
     return render_template("monitoring/dashboard.html", figures=figures, kinds=FLAG_LABELS, chart=Markup(chart))
@@ -192,7 +189,6 @@ def group_panel(group: Group) -> dict:
     latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
     return {
         "as_of": as_of,
-        "as_of_period": from_month_index(as_of),
         "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=format_month_index(as_of)),
         "trend": current.trend,
         "trend_label": trend_in_words(current.trend),
@@ -200,5 +196,5 @@ def group_panel(group: Group) -> dict:
         "latest_follow_ups": latest,
         "follow_ups": follow_ups,
         "history_url": url_for("monitoring.group_follow_ups", group_id=group.id) if staff else None,
-        "can_follow_up": can_follow_up_flags(current_user) and group.status not in operations.NEVER_FLAGGED_STATUSES,
+        "can_follow_up": can_follow_up_flags(current_user) and operations.takes_follow_ups(group),
     }

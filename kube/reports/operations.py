@@ -148,6 +148,11 @@ def reportable_problem(group: Group, period: date, today: date) -> tuple[str, st
     return None
 
 
+def is_locked_for(report: IncomeReport | None, actor: User) -> bool:
+    """Whether `actor` may no longer change `report`: a verified report is closed to whoever cannot verify (its leader)."""
+    return report is not None and report.verified_at is not None and not can_verify_reports(actor)
+
+
 def _check_submitter(actor: User, group: Group) -> None:
     if not can_see_group(actor, group.id):
         # A leader never learns whether another group exists.
@@ -201,7 +206,7 @@ def submit_report(group: Group, period: date, values: dict, actor: User, *, conf
 
     _lock_group(group)
     existing = get_report(group, period)
-    if existing is not None and existing.verified_at is not None and not can_verify_reports(actor):
+    if is_locked_for(existing, actor):
         raise ReportLocked(_("Laporan %(m)s sudah diverifikasi petugas dan tidak dapat diubah lagi. "
                              "Hubungi pendamping bila ada yang salah.", m=format_month(period)))
     checked, reason = _checked_values(group, values, reason, existing)

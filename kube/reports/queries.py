@@ -221,7 +221,6 @@ class Discipline:
 
     months: list[date]
     due_months: list[date]
-    today: date
     page: object
     rows: list[DisciplineRow]
     rates: list[Rates] = field(default_factory=list)
@@ -260,7 +259,8 @@ def discipline(page: int, per_page: int, kecamatan_code: str = "") -> Discipline
     pagination = paginate(query, per_page, page=page)
     groups = list(pagination.items)
     reports = _reports_by_period([g.id for g in groups], months[0], months[-1])
+    due = frozenset(due_months)
     rows = [DisciplineRow(group, names.get(group.kelurahan.parent_code, group.kelurahan.parent_code),
-                          month_cells(group, months, reports.get(group.id, {}), today), frozenset(due_months))
+                          month_cells(group, months, reports.get(group.id, {}), today), due)
             for group in groups]
-    return Discipline(months, due_months, today, pagination, rows, rates, total)
+    return Discipline(months, due_months, pagination, rows, rates, total)

@@ -11,7 +11,6 @@ from kube.core.clock import office_date, office_midnight
 from kube.core.periods import add_months, first_of_month
 
 ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED = "on_time", "late", "missing", "not_due", "not_formed"
-MONTH_STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED)
 
 
 def due_date(period: date, due_day: int) -> date:

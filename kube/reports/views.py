@@ -16,7 +16,7 @@ from kube.core.errors import NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
 from kube.core.forms import show_domain_error
 from kube.core.pagination import page_arg, paginate
-from kube.core.periods import add_months, first_of_month, last_complete_month, parse_period
+from kube.core.periods import first_of_month, last_complete_month, months_ending, parse_period
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
@@ -44,14 +44,8 @@ def _requested_period(today: date) -> date:
 
 def _offered_months(group: Group, today: date) -> list[date]:
     """Months a person may pick for a report: from the group's first month (at most 24 back) to last month, newest first."""
-    last = last_complete_month(today)
-    first = max(first_of_month(group.formed_on), add_months(last, 1 - MONTHS_OFFERED))
-    months = []
-    month = last
-    while month >= first:
-        months.append(month)
-        month = add_months(month, -1)
-    return months
+    formed = first_of_month(group.formed_on)
+    return [month for month in reversed(months_ending(last_complete_month(today), MONTHS_OFFERED)) if month >= formed]
 
 
 def _after_saving(group: Group) -> str:
@@ -102,7 +96,7 @@ def form(group_id: int):
             report_form.active_members.data = current_member_count(group)
     unusual: list[str] = []
     if report_form.validate_on_submit():
-        with attempt(report_form, show=False) as outcome:
+        with attempt(show=False) as outcome:
             report, created = operations.submit_report(group, period, report_form.values(), current_user,
                                                        confirmed=report_form.confirmed.data,
                                                        reason=report_form.reason.data)
@@ -117,7 +111,7 @@ def form(group_id: int):
         else:
             show_domain_error(report_form, outcome.error)
         existing = queries.get_report(group, period)
-    locked = existing is not None and existing.verified_at is not None and not can_verify_reports(current_user)
+    locked = operations.is_locked_for(existing, current_user)
     problem = operations.reportable_problem(group, period, today)
     return render_template(
         "reports/form.html", form=report_form, group=group, period=period, report=existing, locked=locked,
