@@ -66,7 +66,7 @@ class GroupListArgsSchema(PageArgsSchema):
 
 
 class GroupUpdateSchema(InputSchema):
-    """Changes to a group; every field is optional. A leader's `officer_id` is ignored."""
+    """Changes to a group; every field is optional. A leader may send only `address`."""
 
     name = Text(validate=validate.Length(min=1, max=120))
     business_type = Text(validate=validate.Length(min=1, max=32),

@@ -102,7 +102,7 @@ def get_group(group_id):
 @blp.response(200, GroupSchema)
 @_errors(400, 404, 422)
 def update_group(values, group_id):
-    """Change a group's details; a leader may change only their own group, and not its officer."""
+    """Change a group's details; a leader may change only their own group's address (other fields: 403)."""
     group = operations.update_group(get_group_or_404(group_id), values, current_actor())
     return _counted(group)
 
@@ -168,7 +168,8 @@ def add_member(values, group_id):
          e422="Invalid fields (one message list per field), or needs_confirmation (a new birth date outside "
               "the age range: send confirm_age)")
 def update_member(values, member_id):
-    """Change a member; a leader of the member's group may change only address, phone and household size.
+    """Change a member; a leader of the member's group may change only address, phone and household size
+    (any other field: 403, nothing changed).
 
     A new NIK or birth date goes through the same prior-grant and age rules as a new member.
     """

@@ -84,11 +84,12 @@ def members_rows_query(filters: GroupFilters) -> Select:
 def group_rows(filters: GroupFilters, mask: bool) -> Iterator[list]:
     """The group export's rows (Python values: dates stay dates), fetched in batches; `mask` hides NIKs."""
     labels = business_type_labels()
+    statuses = {code: str(label) for code, label in STATUS_LABELS.items()}  # translated once, not per row
     query = groups_rows_query(filters)
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     for (code, name, business, status, kecamatan, kelurahan, kelurahan_code, address, formed_on, officer, count,
          ketua, ketua_nik, ketua_phone, bank, account, grant_on) in result:
-        yield [code, name, labels.get(business, business), str(STATUS_LABELS.get(status, status)), kecamatan,
+        yield [code, name, labels.get(business, business), statuses.get(status, status), kecamatan,
                kelurahan, kelurahan_code, address, formed_on, officer or "", count, ketua or "",
                (mask_nik(ketua_nik) if mask else ketua_nik) or "", ketua_phone or "", bank or "", account or "",
                grant_on]

@@ -16,7 +16,6 @@ from kube.core.clock import office_today
 from kube.core.forms import INPUT_REQUIRED, REQUIRED, KubeForm, max_length, optional_int
 from kube.groups.labels import ROLE_LABELS, SEX_LABELS
 from kube.groups.models import MEMBER_ROLES
-from kube.groups.operations import LEADER_MEMBER_FIELDS, MEMBER_FIELDS
 
 
 
@@ -107,9 +106,6 @@ class MemberForm(KubeForm):
                                                        "yang sudah menerima bantuan."))
     submit = SubmitField(_l("Simpan"))
 
-    #: Fields passed to the member operations (the rest are confirmations and buttons).
-    value_fields = MEMBER_FIELDS
-
 
 class NewMemberForm(MemberForm):
     """A new member: the joining date defaults to today."""
@@ -125,8 +121,6 @@ class MemberContactForm(KubeForm):
     phone = StringField(_l("Nomor telepon"), validators=[Optional(), max_length(25)])
     household_size = IntegerField(_l("Jumlah anggota keluarga"), validators=[INPUT_REQUIRED])
     submit = SubmitField(_l("Simpan"))
-
-    value_fields = LEADER_MEMBER_FIELDS
 
 
 class LeaveForm(KubeForm):

@@ -667,6 +667,7 @@ def template_xlsx(group_code: str = "KUBE-3673-0001") -> bytes:
     """An empty member list with our headers, plus example, instruction and kelurahan-code sheets."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from kube.core.identity import compose_kk, compose_nik
 
@@ -678,11 +679,11 @@ def template_xlsx(group_code: str = "KUBE-3673-0001") -> bytes:
     sheet = workbook.active
     sheet.title = "Anggota"
     sheet.append(xlsx_row(sheet, headers, font=bold))
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(header) + 4)
-        if index - 1 in text_columns:
+    for index, header in enumerate(headers):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(14, len(header) + 4)
+        if index in text_columns:
             for row in range(2, 502):  # Excel would otherwise cut 16-digit numbers to 15 digits
-                sheet.cell(row=row, column=index).number_format = TEXT_FORMAT
+                sheet.cell(row=row, column=index + 1).number_format = TEXT_FORMAT
     sheet.freeze_panes = "A2"
 
     examples = workbook.create_sheet("Contoh")

@@ -246,9 +246,9 @@ def group_count_query(filters: GroupFilters) -> Select:
     return select(func.count(Group.id)).where(*group_conditions(filters))
 
 
-def paginate_groups(filters: GroupFilters, per_page: int) -> Pagination:
+def paginate_groups(filters: GroupFilters) -> Pagination:
     """One page of (Group, member_count) rows in two statements: the page and the total."""
-    return paginate(group_list_query(filters), per_page, count_statement=group_count_query(filters))
+    return paginate(group_list_query(filters), count_statement=group_count_query(filters))
 
 
 # -- member search ----------------------------------------------------------------------------

@@ -31,10 +31,6 @@ class ImportForm(KubeForm):
     submit = SubmitField(_l("Periksa dan impor"))
 
 
-def _today_stamp() -> str:
-    return office_today().isoformat()
-
-
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
@@ -74,7 +70,7 @@ def import_template():
 def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
     if fmt not in EXPORT_FORMATS:
         abort(404)
-    filename = f"kube-{kind}-{_today_stamp()}.{fmt}"
+    filename = f"kube-{kind}-{office_today().isoformat()}.{fmt}"
     if fmt == "csv":
         return Response(stream_with_context(exporter.csv_stream(headers, rows)), content_type=CSV_TYPE,
                         headers=_attachment(filename))

@@ -52,7 +52,7 @@ def index():
     filters = GroupFilters.from_args(request.args, current_user, business_types)
     regions = RegionCatalogue.load()
     officers = officer_choices()
-    page = paginate_groups(filters, current_app.config["PER_PAGE"])
+    page = paginate_groups(filters)
 
     def sort_url(key: str) -> str:
         args = request.args.to_dict()
@@ -99,11 +99,11 @@ def detail(group_id: int):
     )
 
 
-def _group_form_choices(form, regions: RegionCatalogue, officer_id: int | None = None) -> None:
+def _group_form_choices(form, officer_id: int | None = None) -> None:
     if "business_type" not in form:  # a leader's form holds the address only
         return
     form.business_type.choices = list(business_type_labels().items())
-    form.kelurahan_code.choices = {"": [("", _("Pilih kelurahan"))], **regions.kelurahan_choices()}
+    form.kelurahan_code.choices = {"": [("", _("Pilih kelurahan"))], **RegionCatalogue.load().kelurahan_choices()}
     form.officer_id.choices = [("", _("Belum ditentukan"))] + [
         (user.id, user.full_name if user.active else _("%(n)s (nonaktif)", n=user.full_name))
         for user in officer_choices(include_id=officer_id)
@@ -123,7 +123,7 @@ def _group_values(form: GroupForm) -> dict:
 def new():
     """Register a group (status `proposed`)."""
     form = GroupForm()
-    _group_form_choices(form, RegionCatalogue.load())
+    _group_form_choices(form)
     if request.method == "GET" and current_user.role == OFFICER:
         form.officer_id.data = current_user.id
     if form.validate_on_submit():
@@ -141,7 +141,7 @@ def edit(group_id: int):
     """Change a group's details; a leader may change their own group's address only."""
     group = get_group_or_404(group_id)
     form = (GroupForm if can_manage_groups(current_user) else GroupContactForm)(obj=group)
-    _group_form_choices(form, RegionCatalogue.load(), officer_id=group.officer_id)
+    _group_form_choices(form, officer_id=group.officer_id)
     if form.validate_on_submit():
         with attempt(form) as outcome:
             operations.update_group(group, _group_values(form), current_user)
@@ -197,7 +197,7 @@ def leader_new(group_id: int):
 # -- members ----------------------------------------------------------------------------------
 
 def _member_values(form) -> dict:
-    values = {name: form[name].data for name in form.value_fields}
+    values = {name: form[name].data for name in operations.MEMBER_FIELDS if name in form}
     if "phone" in values:
         values["phone"] = (values["phone"] or "").strip() or None
     for name in ("nik", "kk", "name", "address"):
@@ -206,9 +206,9 @@ def _member_values(form) -> dict:
     return values
 
 
-def _member_form_choices(form, regions: RegionCatalogue) -> None:
-    if "kelurahan_code" in form:
-        form.kelurahan_code.choices = regions.kelurahan_choices()
+def _member_form_choices(form) -> None:
+    if "kelurahan_code" in form:  # a leader's form holds contact details only
+        form.kelurahan_code.choices = RegionCatalogue.load().kelurahan_choices()
 
 
 def _take_confirmations(form) -> None:
@@ -245,7 +245,7 @@ def member_new(group_id: int):
     """Register a member; unusual ages and former grant recipients ask for the officer's confirmation."""
     group = get_group_or_404(group_id)
     form = NewMemberForm()
-    _member_form_choices(form, RegionCatalogue.load())
+    _member_form_choices(form)
     if request.method == "GET":
         form.kelurahan_code.data = group.kelurahan_code
     _take_confirmations(form)
@@ -271,7 +271,7 @@ def member_edit(member_id: int):
     group = member.group
     form_class = MemberForm if can_manage_groups(current_user) else MemberContactForm
     form = form_class(obj=member)
-    _member_form_choices(form, RegionCatalogue.load())
+    _member_form_choices(form)
     checks = operations.MemberChecks()
     if "confirm_age" in form:
         _take_confirmations(form)

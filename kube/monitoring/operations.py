@@ -331,7 +331,7 @@ def group_trend(group: Group, as_of: int, today: date, settings: trends.FlagSett
 # -- follow-ups -------------------------------------------------------------------------------
 
 def takes_follow_ups(group: Group) -> bool:
-    """Whether a group can have follow-ups: it has been active once (a proposed or rejected one never carried a flag)."""
+    """Whether a group can have follow-ups: a proposed or rejected group never carried a flag."""
     return group.status not in NEVER_FLAGGED_STATUSES
 
 

@@ -149,7 +149,7 @@ def reportable_problem(group: Group, period: date, today: date) -> tuple[str, st
 
 
 def is_locked_for(report: IncomeReport | None, actor: User) -> bool:
-    """Whether `actor` may no longer change `report`: a verified report is closed to whoever cannot verify (its leader)."""
+    """Whether `actor` may no longer change `report`: once verified, it is closed to its leader."""
     return report is not None and report.verified_at is not None and not can_verify_reports(actor)
 
 
