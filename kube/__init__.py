@@ -12,10 +12,12 @@ if TYPE_CHECKING:
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:...>` URL parts between 0 and 2**31 - 1, the range of the database's integer ids."""
+    """`<int:...>` URL parts between 0 and MAX_ID, the range of the database's integer ids."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        from kube.core.database import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
     def to_python(self, value: str) -> int:

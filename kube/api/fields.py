@@ -2,15 +2,13 @@
 whole numbers, dates, and Rupiah amounts read by the one parser (`kube.core.money`)."""
 from __future__ import annotations
 
-
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from kube.core.money import AMOUNT_MESSAGE, AmountError, parse_rupiah
-from kube.core.text import CONTROL_MESSAGE, has_control_characters
-
-#: Largest id a path or body may name; keeps huge numbers away from 32-bit integer columns.
-MAX_ID = 2**31 - 1
+from kube.core.text import (
+    CONTROL_MESSAGE, MULTI_LINE_CONTROL_CHARACTERS, ONE_LINE_CONTROL_CHARACTERS, has_control_characters,
+)
 
 #: Messages every input field shares; marshmallow's own are English, clients of this office read Indonesian.
 FIELD_MESSAGES = {
@@ -82,8 +80,7 @@ class Text(fields.String):
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         self.multiline = multiline
-        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$" if multiline else \
-            "^[^\\u0000-\\u001f\\u007f]*$"
+        pattern = f"^[^{MULTI_LINE_CONTROL_CHARACTERS if multiline else ONE_LINE_CONTROL_CHARACTERS}]*$"
         kwargs["metadata"] = {"pattern": pattern} | kwargs.get("metadata", {})
         super().__init__(**kwargs)
 

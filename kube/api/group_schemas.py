@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from kube.api.fields import MAX_ID, InputSchema, PageArgsSchema, Text
+from kube.api.fields import InputSchema, PageArgsSchema, Text
 from kube.auth.roles import can_see_full_nik
+from kube.core.database import MAX_ID
 from kube.core.identity import mask_nik
 from kube.groups.models import GROUP_STATUSES, MEMBER_ROLES
 from kube.groups.queries import GROUP_SORTS

@@ -5,8 +5,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from kube.api.fields import (
-    FIELD_MESSAGES, MAX_ID, Day, InputSchema, PageArgsSchema, RupiahAmount, Text, WholeNumber, length, number_range, one_of,
+    FIELD_MESSAGES, Day, InputSchema, PageArgsSchema, RupiahAmount, Text, WholeNumber, length, number_range, one_of,
 )
+from kube.core.database import MAX_ID
 from kube.ledger.models import CONDITIONS, FUNDING_SOURCES, GRANT_STATUSES, LINE_KINDS, PROGRAMS
 from kube.ledger.operations import MAX_AMOUNT
 

@@ -5,10 +5,10 @@ from flask_login import current_user
 from marshmallow import RAISE, Schema, fields, validate
 
 from kube.api.access import ApiBlueprint, api_access
-from kube.api.fields import MAX_ID
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.roles import can_log_in, own_group_id
 from kube.core.clock import office_today
+from kube.core.database import MAX_ID
 from kube.core.periods import format_month_index
 from kube.groups.access import get_group_or_404
 from kube.monitoring import operations, trends

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from kube.groups.models import Group
 
-from kube.auth.roles import LEADER, ROLES, can_see_all_groups
+from kube.auth.roles import LEADER, ROLES
 from kube.core.clock import utc_now
 from kube.extensions import db
 
@@ -54,11 +54,6 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
-
-    @property
-    def is_staff(self) -> bool:
-        """Admins, officers and viewers see every group; leaders only their own."""
-        return can_see_all_groups(self)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

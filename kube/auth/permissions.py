@@ -10,7 +10,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from kube.auth.roles import ROLES, Capability, can_log_in
+from kube.auth.roles import Capability, can_log_in
 
 #: Set on each view function; the app refuses any view that lacks it (deny by default).
 ACCESS_ATTRIBUTE = "kube_access"
@@ -23,30 +23,24 @@ def public(view):
     return view
 
 
-def roles_required(*roles: str):
-    """Allow only logged-in users holding one of `roles`; 401/login for others, 403 for wrong role."""
-    unknown = set(roles) - set(ROLES)
-    if unknown or not roles:
-        raise ValueError(f"unknown roles {unknown}")
+def allowed(capability: Capability):
+    """Allow only logged-in users holding `capability`, e.g. `@allowed(can_verify_reports)`.
 
+    401 (the login page) for visitors, 403 for a role without it.
+    """
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 abort(401)
-            if current_user.role not in roles:
+            if not capability(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(wrapper, ACCESS_ATTRIBUTE, tuple(roles))
+        setattr(wrapper, ACCESS_ATTRIBUTE, capability.roles)
         return wrapper
 
     return decorator
-
-
-def allowed(capability: Capability):
-    """Allow only logged-in users holding `capability`, e.g. `@allowed(can_verify_reports)`."""
-    return roles_required(*capability.roles)
 
 
 #: Any logged-in user, whatever the role.

@@ -28,7 +28,7 @@ def username_rate_key() -> str:
     if name is None and request.is_json:
         body = request.get_json(silent=True)
         name = body.get("username") if isinstance(body, dict) else None
-    return "login-account:" + normalise_username(str(name or ""))
+    return f"{ACCOUNT_SCOPE}:" + normalise_username(str(name or ""))
 
 
 _per_address = limiter.shared_limit(login_limit, scope=ADDRESS_SCOPE, methods=["POST"])

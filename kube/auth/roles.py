@@ -28,6 +28,11 @@ class Capability:
     name: str
     roles: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        unknown = set(self.roles) - set(ROLES)
+        if unknown or not self.roles:
+            raise ValueError(f"capability {self.name}: unknown roles {unknown}")
+
     def __call__(self, user) -> bool:
         """Whether `user` (a User, Flask-Login's anonymous user or None) holds this capability."""
         return bool(getattr(user, "is_authenticated", False) and user.role in self.roles)

@@ -12,6 +12,8 @@ from kube.core.errors import Conflict
 from kube.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
+MAX_ID = 2**31 - 1
 
 #: Set by `immediate_transactions()` for CLI work and background threads.
 _force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(

@@ -16,17 +16,15 @@ from kube.core.errors import ValidationFailed
 EARLIEST_RECORDED_DATE = date(1945, 1, 1)
 
 
-def recorded_date_problem(value: date, what: str, today: date | None = None) -> str | None:
-    """Why `value` cannot be the date something happened (`what` names the date, e.g. "Tanggal terbentuk"), or None."""
-    if value > (today or office_today()):
-        return _("%(what)s tidak boleh di masa depan.", what=what)
-    if value < EARLIEST_RECORDED_DATE:
-        return _("%(what)s tidak boleh sebelum tahun %(year)d.", what=what, year=EARLIEST_RECORDED_DATE.year)
-    return None
-
-
 def check_recorded_date(field: str, value: date, what: str, today: date | None = None) -> None:
-    """Raise ValidationFailed on `field` when `value` cannot be the date something happened."""
-    problem = recorded_date_problem(value, what, today)
-    if problem:
-        raise ValidationFailed(problem, fields={field: [problem]})
+    """Raise ValidationFailed on `field` when `value` cannot be the date something happened.
+
+    `what` names the date in the message, e.g. "Tanggal terbentuk".
+    """
+    if value > (today or office_today()):
+        problem = _("%(what)s tidak boleh di masa depan.", what=what)
+    elif value < EARLIEST_RECORDED_DATE:
+        problem = _("%(what)s tidak boleh sebelum tahun %(year)d.", what=what, year=EARLIEST_RECORDED_DATE.year)
+    else:
+        return
+    raise ValidationFailed(problem, fields={field: [problem]})

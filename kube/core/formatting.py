@@ -101,11 +101,6 @@ def format_month_range(first: date, last: date, locale: LocaleLike = None) -> st
     return babel_dates.format_interval(first, last, "yMMMM", locale=_locale(locale))
 
 
-def format_weekday(value: date, locale: LocaleLike = None) -> str:
-    """The day of the week: `Rabu`."""
-    return babel_dates.format_date(value, "EEEE", locale=_locale(locale))
-
-
 def format_timestamp(value: datetime | None, locale: LocaleLike = None) -> str:
     """A moment as `28 Agu 2024 14.05`, in the office's time zone."""
     if value is None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from kube.core.errors import DomainError
 from kube.core.formatting import format_amount_input
@@ -44,20 +44,6 @@ class _KubeMessages:
         return self.gettext(singular if n == 1 else plural)
 
 
-class NoControlCharacters:
-    """Refuse text with a control character (NUL, vertical tab...); `multiline=True` allows tabs and line breaks."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, form, field) -> None:
-        if isinstance(field.data, str) and has_control_characters(field.data, self.multiline):
-            raise ValidationError(str(CONTROL_MESSAGE))
-
-
-_ONE_LINE_TEXT, _MULTI_LINE_TEXT = NoControlCharacters(), NoControlCharacters(multiline=True)
-
-
 def _text_fields(form: FlaskForm):
     """The form's text fields, those in a list of fields included (a nested form checks its own)."""
     for field in form:
@@ -78,16 +64,13 @@ class KubeForm(FlaskForm):
             return _KubeMessages()
 
     def validate(self, extra_validators=None) -> bool:
-        """The fields' own validators, then `NoControlCharacters` on every text field (a text area's allows lines)."""
+        """The fields' own validators, then no control characters in any text field (a text area allows lines)."""
         valid = super().validate(extra_validators)
         for field in _text_fields(self):
-            if not field.errors:
-                check = _MULTI_LINE_TEXT if isinstance(field, TextAreaField) else _ONE_LINE_TEXT
-                try:
-                    check(self, field)
-                except ValidationError as error:
-                    field.errors = [*field.errors, *error.args]
-                    valid = False
+            if not field.errors and isinstance(field.data, str) and \
+                    has_control_characters(field.data, multiline=isinstance(field, TextAreaField)):
+                field.errors = [str(CONTROL_MESSAGE)]
+                valid = False
         return valid
 
 

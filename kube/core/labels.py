@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-#: What a missing code is shown as.
-NO_CODE = "-"
+from kube.core.formatting import NOTHING
 
 
 def N_(text: str) -> str:
@@ -19,7 +18,7 @@ def labeller(labels: Mapping[str, object], doc: str, default: str | None = None)
         found = labels.get(code)
         if found is not None:
             return str(found)
-        return default if default is not None else (code or NO_CODE)
+        return default if default is not None else (code or NOTHING)
 
     label.__doc__ = doc
     return label

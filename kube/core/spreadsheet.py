@@ -64,17 +64,6 @@ def xlsx_cell(sheet, value, *, text: bool = False, font=None):
     A value needing no format, font or forced type is given as it is, which openpyxl writes fastest (a full
     export has millions of cells): safe text cannot start with `=`, so openpyxl types it a string itself.
     """
-    return _cell(sheet, value, text, font)
-
-
-def xlsx_row(sheet, values: Iterable, text_columns: Collection[int] = (), font=None) -> list:
-    """A row for `sheet.append`, every value as `xlsx_cell` writes it; `text_columns` are 0-based indexes."""
-    return [_cell(sheet, value, index in text_columns, font) for index, value in enumerate(values)]
-
-
-def _cell(sheet, value, text: bool, font):
-    from openpyxl.cell import WriteOnlyCell
-
     number_format = None
     if value is None or value == "":
         value = None
@@ -87,6 +76,8 @@ def _cell(sheet, value, text: bool, font):
     # Text such as #N/A is the one string openpyxl would type otherwise (an error value): it gets a cell.
     if font is None and number_format is None and not (is_string and value.startswith("#")):
         return value
+    from openpyxl.cell import WriteOnlyCell  # here, not per plain value: most cells return above
+
     cell = WriteOnlyCell(sheet, value)
     if is_string:
         cell.data_type = "s"  # never "f" (a formula) or "e" (an error value)
@@ -95,3 +86,8 @@ def _cell(sheet, value, text: bool, font):
     if font is not None:
         cell.font = font
     return cell
+
+
+def xlsx_row(sheet, values: Iterable, text_columns: Collection[int] = (), font=None) -> list:
+    """A row for `sheet.append`, every value as `xlsx_cell` writes it; `text_columns` are 0-based indexes."""
+    return [xlsx_cell(sheet, value, text=index in text_columns, font=font) for index, value in enumerate(values)]

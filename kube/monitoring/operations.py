@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload
 from kube.audit.operations import record_audit
 from kube.auth.models import User
 from kube.core.clock import office_today
+from kube.core.database import MAX_ID
 from kube.core.dates import check_recorded_date
 from kube.core.errors import ValidationFailed
 from kube.core.periods import (
@@ -32,8 +33,6 @@ from kube.reports.models import IncomeReport
 from kube.reports.queries import Rates, kecamatan_rates
 from kube.reports.schedule import due_date
 
-#: Ids are 32-bit in the database; a larger number cannot name a row (and SQLite refuses to bind it).
-MAX_ID = 2**31 - 1
 _KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 #: Earliest as-of month accepted: Kube reports do not go further back than this.
 EARLIEST_AS_OF = date(2000, 1, 1)
