@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import timed  # noqa: E402
+from common import make_app, timed  # noqa: E402
 
 
 def ordinary_workbook(members: int) -> bytes:
@@ -63,11 +63,9 @@ def main(argv=None) -> int:
 
     import openpyxl
 
-    from config import Config
-    from kube import create_app
     from kube.groups import importer
 
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", PASSWORD_HASH_FAST=True, RATELIMIT_ENABLED=False)
+    app = make_app("sqlite://")  # no database is touched: the app gives the messages their language
     secret = Path(tempfile.mkdtemp(prefix="kube-bench-imports-")) / "secret.txt"
     secret.write_text("not to be read")
     ordinary = ordinary_workbook(args.members)

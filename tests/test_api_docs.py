@@ -60,17 +60,13 @@ def _same_origin_path(url: str) -> bool:
     return not parts.scheme and not parts.netloc and parts.path.startswith("/")
 
 
-def _mimetype(response) -> str:
-    return response.mimetype
-
-
 @pytest.mark.parametrize("role", ("anonymous", "admin", "leader"))
 def test_the_page_answers_html_to_anyone_without_a_session(client, users, login, role):
     if role != "anonymous":
         login(users[role])
     response = client.get(DOCS)
     assert response.status_code == 200
-    assert _mimetype(response) == "text/html"
+    assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert 'id="swagger-ui"' in html and 'data-openapi-url="/api/v1/openapi.json"' in html
     assert "Dokumentasi API" in html
@@ -100,7 +96,7 @@ def test_the_page_has_no_inline_script_style_or_handler(client):
 
 def test_our_script_starts_swagger_ui_from_the_data_attribute(client):
     response = client.get("/static/js/api-docs.js")
-    assert response.status_code == 200 and _mimetype(response) in JS_TYPES
+    assert response.status_code == 200 and response.mimetype in JS_TYPES
     script = response.get_data(as_text=True)
     assert "SwaggerUIBundle(" in script and "data-openapi-url" in script
     assert "validatorUrl: null" in script  # else a badge is fetched from validator.swagger.io
@@ -110,7 +106,7 @@ def test_our_script_starts_swagger_ui_from_the_data_attribute(client):
 def test_the_bundle_files_are_served_with_their_type_and_a_day_of_cache(client, name, mimetypes):
     response = client.get(f"{ASSETS}/{name}")
     assert response.status_code == 200
-    assert _mimetype(response) in mimetypes
+    assert response.mimetype in mimetypes
     assert response.data == (Path(swagger_ui_bundle.swagger_ui_path) / name).read_bytes()
     cache = response.headers["Cache-Control"]
     assert "max-age=86400" in cache and "no-store" not in cache

@@ -15,13 +15,10 @@ from kube.audit.models import AuditEntry
 from kube.groups.models import Group, Member
 from kube.ledger.models import Account, Asset
 from kube.monitoring import operations as monitoring
-from tests.factories import jakarta, make_budget, make_grant, make_group, member_values
+from tests.factories import jakarta, make_budget, make_grant, member_values
+from tests.test_api_groups import error_of
 
 HUGE = "368934881474191040"
-
-
-def error_of(response) -> dict:
-    return response.get_json()["error"]
 
 
 # -- 4. a leader may change only what is theirs to report ---------------------------------------

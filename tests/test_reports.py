@@ -14,13 +14,11 @@ from kube.reports import queries, schedule
 from kube.reports.models import IncomeReport
 from kube.reports.operations import ReportLocked, questionable_reasons, submit_report, verify_report
 from kube.reports.views import group_panel
-from tests.factories import REPORT_DAY, jakarta, make_group, make_user
+from tests.factories import jakarta, make_group, make_user
 from tests.statements import page_statement_count
 
 JUNE = date(2025, 6, 1)
-NOW = REPORT_DAY
-
-pytestmark = pytest.mark.usefixtures("report_day")  # every test starts on NOW; `frozen(moment)` moves
+pytestmark = pytest.mark.usefixtures("report_day")  # every test starts on REPORT_DAY; `frozen(moment)` moves
 
 
 def values(revenue=1_500_000, expenses=400_000, **extra) -> dict:

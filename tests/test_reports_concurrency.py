@@ -22,13 +22,10 @@ from kube.extensions import db as _db
 from kube.groups.models import Group
 from kube.reports.models import IncomeReport
 from kube.reports.operations import ReportLocked, submit_report, verify_report
-from tests.factories import api_token, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("report_day")]  # concurrency: PostgreSQL only
 
 JUNE = date(2025, 6, 1)
-
-
 
 
 def _run(*targets) -> None:
@@ -40,13 +37,11 @@ def _run(*targets) -> None:
     assert not any(thread.is_alive() for thread in threads)
 
 
-def test_two_concurrent_first_submissions_give_one_report_created_once_and_replaced_once(app, db, client, users,
-                                                                                          group):
-    leader = make_user("leader", group_id=group.id)
-    db.session.commit()
+def test_two_concurrent_first_submissions_give_one_report_created_once_and_replaced_once(app, db, group, leader,
+                                                                                          bearer):
     bodies = {"leader": {"revenue": 1_500_000, "expenses": 400_000},
               "officer": {"revenue": 1_450_000, "expenses": 400_000}}
-    headers = {"leader": api_token(client, leader), "officer": api_token(client, users["officer"])}
+    headers = {"leader": bearer(leader), "officer": bearer("officer")}
     barrier = threading.Barrier(2)
     answers: dict[str, int] = {}
 
@@ -107,8 +102,7 @@ def test_the_second_submission_waits_for_the_first_and_replaces_it(app, db, user
     assert report.revenue == 120_000
 
 
-def test_a_leader_change_racing_verification_is_refused_after_it(app, db, users, group):
-    leader = make_user("leader", group_id=group.id)
+def test_a_leader_change_racing_verification_is_refused_after_it(app, db, users, group, leader):
     submit_report(group, JUNE, {"revenue": 100_000, "expenses": 0}, leader)
     db.session.commit()
     officer_id, leader_id, group_id = users["officer"].id, leader.id, group.id

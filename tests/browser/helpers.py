@@ -74,6 +74,21 @@ def named_group(officer, name: str, business_type: str, people: list[tuple[str, 
     return group
 
 
+#: Net income in thousands of Rupiah, oldest first: a year and a half of good months, then six falling ones.
+FALLING = [3000, 3200, 3100, 3400, 3300, 3500,
+           3500, 3700, 3300, 3800, 4000, 3600, 3900, 4200, 3800, 3700, 4000, 3900,
+           3300, 3100, 2900, 2700, 2500, 2300]
+
+
+def figures_for(nets_in_thousands: list[int], margin: float) -> list[tuple[int, int]]:
+    """(revenue, expenses) giving these nets at roughly this margin, revenue rounded to Rp50.000."""
+    figures = []
+    for net in (n * 1000 for n in nets_in_thousands):
+        revenue = round(net / margin / 50_000) * 50_000
+        figures.append((revenue, revenue - net))
+    return figures
+
+
 def add_reports(group, actor, figures: list[tuple[int, int]], last: date, members: int | None = None) -> None:
     """Monthly reports through the report operations, the last one for `last`, each sent on the 5th of the next month.
 

@@ -20,7 +20,7 @@ from kube.core.periods import add_months
 from kube.groups.models import Region
 from kube.groups.operations import member_leaves
 from kube.monitoring.operations import record_follow_up
-from tests.browser.helpers import add_reports, last_month, log_in, named_group
+from tests.browser.helpers import FALLING, add_reports, figures_for, last_month, log_in, named_group
 from tests.factories import PASSWORD, TENT_LINES, make_budget, make_grant
 
 pytestmark = pytest.mark.browser
@@ -40,13 +40,8 @@ INDONESIAN_WORDS = [
 #: "data" is English too; Indonesian counts with it ("5 data"), English never does.
 _INDONESIAN = re.compile(r"\b(" + "|".join(INDONESIAN_WORDS) + r")\b|\b\d[\d.]* data\b", re.IGNORECASE)
 
-#: Net income in thousands of Rupiah, oldest first: a year and a half of good months, then six falling ones.
-FALLING = [3000, 3200, 3100, 3400, 3300, 3500,
-           3500, 3700, 3300, 3800, 4000, 3600, 3900, 4200, 3800, 3700, 4000, 3900,
-           3300, 3100, 2900, 2700, 2500, 2300]
-#: (revenue, expenses) giving those nets at a margin of about 68 %, revenue rounded to Rp50.000.
-FIGURES = [(revenue, revenue - net * 1000)
-           for net, revenue in ((net, round(net * 1000 / 0.68 / 50_000) * 50_000) for net in FALLING)]
+#: (revenue, expenses) giving the falling nets at a margin of about 68 %.
+FIGURES = figures_for(FALLING, 0.68)
 PEOPLE = [("Ahmad Fauzi", "L", date(1972, 1, 10)), ("Rohmat Hidayat", "L", date(1974, 2, 10)),
           ("Jajang Nurjaman", "L", date(1976, 3, 10)), ("Siti Maemunah", "P", date(1978, 4, 10)),
           ("Odih Sanusi", "L", date(1980, 5, 10)), ("Euis Komariah", "P", date(1982, 6, 10))]

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from kube.auth.operations import create_user
 from kube.core.periods import add_months, format_period
 from kube.monitoring.models import FollowUp
-from tests.browser.helpers import add_reports, last_month, log_in, named_group, save_screenshot
+from tests.browser.helpers import FALLING, add_reports, figures_for, last_month, log_in, named_group, save_screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -22,19 +22,7 @@ def _people(*names: str) -> list[tuple[str, str, date]]:
             for index, name in enumerate(names)]
 
 
-def _figures(nets_in_thousands: list[int], margin: float) -> list[tuple[int, int]]:
-    """(revenue, expenses) giving these nets at roughly this margin, revenue rounded to Rp50.000."""
-    figures = []
-    for net in (n * 1000 for n in nets_in_thousands):
-        revenue = round(net / margin / 50_000) * 50_000
-        figures.append((revenue, revenue - net))
-    return figures
-
-
-#: Tent rental: a year and a half of good months, then six months falling below the same months a year earlier.
-FALLING = [3000, 3200, 3100, 3400, 3300, 3500,
-           3500, 3700, 3300, 3800, 4000, 3600, 3900, 4200, 3800, 3700, 4000, 3900,
-           3300, 3100, 2900, 2700, 2500, 2300]
+#: Tent rental is FALLING (helpers): six months below the same months a year earlier.
 #: Tailoring: steady until four months ago, then no reports.
 STOPPED = [2400, 2550, 2500, 2650, 2450, 2600, 2700, 2500, 2600, 2750, 2650, 2700]
 #: A food stall shared by eight members: about Rp300.000 each, below the extreme poverty line.
@@ -48,17 +36,17 @@ def test_flags_page_shows_falling_earnings_and_an_officer_records_a_follow_up(ap
     month = last_month()
     falling = named_group(officer, "Kube Tenda Berkah", "sewa_tenda", _people(
         "Ahmad Fauzi", "Rohmat Hidayat", "Jajang Nurjaman", "Siti Maemunah (P)", "Odih Sanusi"))
-    add_reports(falling, officer, _figures(FALLING, 0.68), last=month)
+    add_reports(falling, officer, figures_for(FALLING, 0.68), last=month)
     stopped = named_group(officer, "Kube Jahit Mandiri", "menjahit", _people(
         "Nurhayati (P)", "Cucu Sumiati (P)", "Lilis Suryani (P)", "Entin Kartini (P)", "Imas Masitoh (P)"))
-    add_reports(stopped, officer, _figures(STOPPED, 0.52), last=add_months(month, -3))
+    add_reports(stopped, officer, figures_for(STOPPED, 0.52), last=add_months(month, -3))
     poor = named_group(officer, "Kube Dapur Barokah", "kuliner", _people(
         "Mulyana", "Eneng Sumarni (P)", "Ade Rohaeti (P)", "Komarudin", "Enah Suhaenah (P)", "Dadang Kurnia",
         "Tati Haryati (P)", "Usep Saepuloh"))
-    add_reports(poor, officer, _figures(POOR, 0.34), last=month, members=8)
+    add_reports(poor, officer, figures_for(POOR, 0.34), last=month, members=8)
     rising = named_group(officer, "Kube Warung Sejahtera", "warung", _people(
         "Haerudin", "Sopiah (P)", "Karta Wijaya", "Mamat Rahmat", "Acih Rukmini (P)"))
-    add_reports(rising, officer, _figures(RISING, 0.22), last=month)
+    add_reports(rising, officer, figures_for(RISING, 0.22), last=month)
     db.session.commit()
 
     page = new_page()
