@@ -83,3 +83,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_members_command)
     from kube.ledger.cli import letters_cli
     app.cli.add_command(letters_cli)
+    from kube.backup.cli import backup_command, restore_command
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,0 +1,1 @@
+"""Backups that restore and prove it: one checked file per snapshot, restored only into an empty database."""
