@@ -174,6 +174,10 @@ class Config:
         "KUBE_OFFICE_ADDRESS", "Jl. Jenderal Sudirman No. 5, Kota Serang, Banten 42116"
     )
     OFFICE_CITY = os.environ.get("KUBE_OFFICE_CITY", "Serang")
+    #: Where people ask what the office holds about them or for a correction (UU PDP), on the privacy notice.
+    OFFICE_PRIVACY_CONTACT = os.environ.get(
+        "KUBE_OFFICE_PRIVACY_CONTACT", f"Sekretariat {OFFICE_NAME}, {OFFICE_ADDRESS}"
+    )
     #: The head of office signs under "Mengetahui" on grant letters; leave the name empty to omit that block.
     OFFICE_HEAD_NAME = os.environ.get("KUBE_OFFICE_HEAD_NAME", "")
     OFFICE_HEAD_NIP = os.environ.get("KUBE_OFFICE_HEAD_NIP", "")

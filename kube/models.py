@@ -1,5 +1,5 @@
 """Imports every model module so metadata (and Alembic) sees all tables."""
-from kube.audit.models import AuditEntry  # noqa: F401
+from kube.audit.models import AuditEntry, PersonalDataAccess, PersonalDataAccessSubject  # noqa: F401
 from kube.auth.models import ApiToken, User  # noqa: F401
 from kube.groups.models import Group, GroupStatusChange, Member, Region  # noqa: F401
 from kube.reports.models import IncomeReport  # noqa: F401

@@ -28,6 +28,8 @@ class SeededIds:
     grants: dict[int, list[int]]
     periods: list[str]
     tokens: list[str]
+    #: NIKs for the person report: two members' and one Kube holds nothing under.
+    niks: list[str]
 
     def path_values(self, focus: int | None = None) -> list[dict]:
         """Four combinations of real path values, one per group; with `focus`, three in that group."""
@@ -41,7 +43,7 @@ class SeededIds:
             combinations.append({
                 "group_id": group, "member_id": members[index % len(members)],
                 "grant_id": grants[index % len(grants)], "period": self.periods[index % len(self.periods)],
-                "token": self.tokens[index % len(self.tokens)],
+                "token": self.tokens[index % len(self.tokens)], "nik": self.niks[index % len(self.niks)],
             })
         return combinations
 
@@ -82,4 +84,5 @@ def seed_fuzz_data() -> SeededIds:
         grants=grant_ids,
         periods=[f"{month:%Y-%m}" for month in REPORT_MONTHS[:3]] + ["2025-12"],
         tokens=[letters.current_letter(grants[0].id).token, "tidak-ada"],
+        niks=[own.ketua.nik, other.current_members[-1].nik, "3673040101900001"],
     )

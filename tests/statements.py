@@ -39,6 +39,9 @@ def page_statement_count(app, db, client, url: str) -> int:
     The request runs in its own app context, so it gets a fresh session as in production instead of
     finding objects already loaded by the test in the shared one.
     """
+    # The test's own session ends its transaction first: pages that show full NIKs write a record
+    # of it, and SQLite has one writer (an open transaction here would lock the page out, or go stale).
+    db.session.commit()
     with app.app_context():
         with recorded_statements(db.engine) as statements:
             response = client.get(url)

@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 KUBE = ROOT / "kube"
 #: Packages whose __init__ only holds a blueprint (or nothing): they contain layers but are none.
-CONTAINERS = {"kube", "kube.auth", "kube.audit", "kube.groups", "kube.reports", "kube.ledger", "kube.monitoring"}
+CONTAINERS = {"kube", "kube.auth", "kube.audit", "kube.groups", "kube.reports", "kube.ledger", "kube.monitoring",
+              "kube.backup", "kube.privacy"}
 
 
 def _contracts() -> list[dict]:

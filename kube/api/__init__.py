@@ -9,7 +9,10 @@ def api_blueprints() -> list:
     from kube.api.ledger import blp as ledger_blp
     from kube.api.letters import blp as letters_blp
     from kube.api.monitoring import blp as monitoring_blp
+    from kube.api.people import blp as people_blp
+    from kube.api.privacy import blp as privacy_blp
     from kube.api.regions import blp as regions_blp
     from kube.api.reports import blp as reports_blp
 
-    return [auth_blp, regions_blp, groups_blp, ledger_blp, letters_blp, reports_blp, monitoring_blp]
+    return [auth_blp, regions_blp, groups_blp, ledger_blp, letters_blp, reports_blp, monitoring_blp, privacy_blp,
+            people_blp]

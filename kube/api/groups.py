@@ -18,8 +18,9 @@ from kube.api.group_schemas import (
     MemberUpdateSchema,
     TransitionSchema,
 )
-from kube.auth.roles import can_edit_group_details, can_log_in, can_manage_groups
-from kube.core.transaction import transactional
+from kube.audit.operations import record_access
+from kube.auth.roles import can_edit_group_details, can_log_in, can_manage_groups, can_see_full_nik
+from kube.core.transaction import committed_after_response, transactional
 from kube.extensions import db
 from kube.groups import operations
 from kube.groups.access import get_group_or_404, get_member_or_404
@@ -132,7 +133,16 @@ def list_members(args, group_id):
     query = select(Member).where(Member.group_id == group.id)
     if not args["include_former"]:
         query = query.where(Member.left_on.is_(None))
-    return db.session.scalars(query.order_by(Member.id)).all()
+    members = db.session.scalars(query.order_by(Member.id)).all()
+    if members and can_see_full_nik(current_user):
+        committed_after_response(lambda: _record_full_identities(members))
+    return members
+
+
+def _record_full_identities(members) -> None:
+    """Record that the answer shows these members' full NIK and No. KK (MemberSchema masks them for other roles)."""
+    if can_see_full_nik(current_user):
+        record_access("api_members", actor=current_actor(), member_ids=[member.id for member in members])
 
 
 def _member_checks(values: dict) -> operations.MemberChecks:
@@ -154,6 +164,7 @@ def add_member(values, group_id):
     """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
     group = get_group_or_404(group_id)
     member = operations.add_member(group, values, current_actor(), _member_checks(values))
+    _record_full_identities([member])
     return member
 
 
@@ -174,4 +185,5 @@ def update_member(values, member_id):
     A new NIK or birth date goes through the same prior-grant and age rules as a new member.
     """
     member = operations.update_member(get_member_or_404(member_id), values, current_actor(), _member_checks(values))
+    _record_full_identities([member])
     return member

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "letter.replace": _l("Berita acara diganti"),
     "asset.check": _l("Pemeriksaan peralatan dicatat"),
     "follow_up.create": _l("Tindak lanjut dicatat"),
+    "person.report": _l("Laporan data pribadi diminta"),
 }
 
 #: The kinds of object an audit entry points at (one object each, hence a context of their own:
@@ -52,10 +53,25 @@ OBJECT_TYPE_LABELS = {
     "grant": lazy_pgettext("audit object", "Bantuan"),
     "journal_entry": lazy_pgettext("audit object", "Jurnal"),
     "asset": lazy_pgettext("audit object", "Peralatan"),
+    "person": lazy_pgettext("audit object", "Orang"),
+}
+
+#: What a personal-data access showed (`kube.audit.operations.record_access`'s `kind`).
+ACCESS_KIND_LABELS = {
+    "group_page": _l("Halaman kelompok (NIK anggota)"),
+    "member_list": _l("Daftar anggota"),
+    "member_form": _l("Formulir ubah anggota"),
+    "group_export": _l("Ekspor kelompok (NIK ketua)"),
+    "member_export": _l("Ekspor anggota"),
+    "letter_pdf": _l("Berita acara (PDF)"),
+    "api_members": _l("API anggota"),
+    "person_report": _l("Laporan data pribadi"),
 }
 
 audit_action = labeller(ACTION_LABELS, "An audit action in words: `report.create` -> Laporan pendapatan dikirim.")
 audit_object_type = labeller(OBJECT_TYPE_LABELS, "An audited object's kind in words: `grant` -> Bantuan.")
 
+access_kind = labeller(ACCESS_KIND_LABELS, "What a personal-data access showed: `letter_pdf` -> Berita acara (PDF).")
+
 #: Template filters of this feature, registered by its views.
-TEMPLATE_FILTERS = {"audit_action": audit_action, "audit_object_type": audit_object_type}
+TEMPLATE_FILTERS = {"audit_action": audit_action, "audit_object_type": audit_object_type, "access_kind": access_kind}

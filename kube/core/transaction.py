@@ -6,20 +6,23 @@ Operations change the session and flush; they never commit. The edge decides:
 - `attempt(form)`: the same for a form view, which goes on after a refused rule: the error is
   shown on the form (or flashed) and nothing of the refused change is kept;
 - `transactional`: a decorator for API routes, committing a success and rolling back an error
-  answer or exception.
+  answer or exception;
+- `committed_after_response(work)`: a read-only page's one write (such as the record that it
+  showed full NIKs), committed once its answer is built.
 
 The 500 handler rolls back too (kube.errors), so no other code calls `commit()`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import current_app, flash
+from flask import after_this_request, current_app, flash
 from flask_wtf import FlaskForm
 
+from kube.core.database import immediate_transactions
 from kube.core.errors import DomainError
 from kube.core.forms import FieldResolver, show_domain_error
 from kube.extensions import db
@@ -79,3 +82,22 @@ def transactional(view):
         return response
 
     return wrapper
+
+
+def committed_after_response(work: Callable[[], object]) -> None:
+    """Do `work` and commit it after the view's answer is built, if that answer is a success.
+
+    Committing earlier would expire every object the page or JSON is about to show, and reload
+    each one; an error answer showed nothing, so it records nothing. `work` runs in a transaction
+    of its own, begun as a writer: on SQLite the view's read transaction cannot always become a
+    write one (after another writer's commit it fails at once, "database is locked"), so it is
+    ended first, and `work` must use plain values, not the view's (by then expired) objects.
+    """
+
+    @after_this_request
+    def commit(response):
+        if response.status_code < 400:
+            db.session.rollback()  # the view only read: nothing is lost
+            with immediate_transactions(), committed():
+                work()
+        return response

@@ -8,11 +8,12 @@ from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
+from kube.audit.operations import record_access
 from kube.auth.permissions import allowed
 from kube.auth.roles import can_import_members, can_see_all_groups, can_see_full_nik
 from kube.core.clock import office_today
 from kube.core.forms import KubeForm
-from kube.core.transaction import committed
+from kube.core.transaction import committed, committed_after_response
 from kube.groups import bp, exporter, importer
 from kube.groups.queries import GroupFilters
 
@@ -67,10 +68,15 @@ def import_template():
                     headers=_attachment("kube-templat-impor-anggota.xlsx"))
 
 
-def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
+def _export(kind: str, fmt: str, headers: list[str], rows, title: str, access_kind: str | None = None):
+    """The rows as a CSV (streamed) or XLSX download; `access_kind` records an export with full NIKs."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
     filename = f"kube-{kind}-{office_today().isoformat()}.{fmt}"
+    if access_kind:
+        filters = request.query_string.decode("utf-8", "replace")
+        committed_after_response(
+            lambda: record_access(access_kind, actor=current_user, export=f"{filename} {filters}".strip()))
     if fmt == "csv":
         return Response(stream_with_context(exporter.csv_stream(headers, rows)), content_type=CSV_TYPE,
                         headers=_attachment(filename))
@@ -81,13 +87,15 @@ def _export(kind: str, fmt: str, headers: list[str], rows, title: str):
 @allowed(can_see_all_groups)
 def export_groups(fmt: str):
     """The groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.group_rows(GroupFilters.from_args(request.args, current_user), mask=not can_see_full_nik(current_user))
-    return _export("kelompok", fmt, exporter.GROUP_HEADERS, rows, "Kelompok")
+    full_nik = can_see_full_nik(current_user)
+    rows = exporter.group_rows(GroupFilters.from_args(request.args, current_user), mask=not full_nik)
+    return _export("kelompok", fmt, exporter.GROUP_HEADERS, rows, "Kelompok", "group_export" if full_nik else None)
 
 
 @bp.route("/members/export.<fmt>")
 @allowed(can_see_all_groups)
 def export_members(fmt: str):
     """The current members of the groups matching the list filters, as CSV or XLSX."""
-    rows = exporter.member_rows(GroupFilters.from_args(request.args, current_user), mask=not can_see_full_nik(current_user))
-    return _export("anggota", fmt, exporter.MEMBER_HEADERS, rows, "Anggota")
+    full_nik = can_see_full_nik(current_user)
+    rows = exporter.member_rows(GroupFilters.from_args(request.args, current_user), mask=not full_nik)
+    return _export("anggota", fmt, exporter.MEMBER_HEADERS, rows, "Anggota", "member_export" if full_nik else None)

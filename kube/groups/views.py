@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from kube.audit.operations import record_access
 from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import (
@@ -15,7 +16,7 @@ from kube.auth.roles import (
 )
 from kube.core.errors import DomainError, NeedsConfirmation
 from kube.core.pagination import paginate
-from kube.core.transaction import attempt
+from kube.core.transaction import attempt, committed_after_response
 from kube.extensions import db
 from kube.groups import bp, labels, operations
 from kube.groups.access import get_group_or_404, get_member_or_404
@@ -90,11 +91,15 @@ def detail(group_id: int):
     former = sorted((m for m in group.members if m.left_on is not None), key=lambda m: (m.left_on, m.id))
     can_manage = can_manage_groups(current_user)
     transitions = operations.allowed_transitions(group) if can_manage else ()
+    full_nik = can_see_full_nik(current_user)
+    if full_nik and group.members:
+        shown = [member.id for member in group.members]
+        committed_after_response(lambda: record_access("group_page", actor=current_user, member_ids=shown))
     return render_template(
         "groups/detail.html", group=group, kecamatan=kecamatan, leaders=leaders, current=current, former=former,
         transitions=transitions, transition_actions=TRANSITION_ACTIONS, can_manage=can_manage,
         can_edit_members=group.status in operations.OPEN_STATUSES,
-        full_nik=can_see_full_nik(current_user), monitoring=monitoring_panel(group),
+        full_nik=full_nik, monitoring=monitoring_panel(group),
         **reports_panel(group), **ledger_panel(group),
     )
 
@@ -284,6 +289,8 @@ def member_edit(member_id: int):
         if outcome.ok:
             flash(_("Data %(n)s disimpan.", n=member.name), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
+    if "nik" in form:  # the officers' form shows the stored NIK and No. KK; the leader's has neither
+        committed_after_response(lambda: record_access("member_form", actor=current_user, member_ids=[member_id]))
     return render_template("groups/member_form.html", form=form, group=group, member=member, **asked)
 
 
@@ -310,5 +317,8 @@ def members():
     filters = MemberFilters.from_args(request.args, current_user)
     regions = RegionCatalogue.load()
     page = paginate(member_search_query(filters))
-    return render_template("groups/members.html", page=page, filters=filters, regions=regions,
-                           full_nik=can_see_full_nik(current_user))
+    full_nik = can_see_full_nik(current_user)
+    if full_nik and page.items:
+        shown = [member.id for member in page.items]
+        committed_after_response(lambda: record_access("member_list", actor=current_user, member_ids=shown))
+    return render_template("groups/members.html", page=page, filters=filters, regions=regions, full_nik=full_nik)

@@ -9,7 +9,10 @@ import io
 import re
 
 from flask import send_file
+from flask_login import current_user
 
+from kube.audit.operations import record_access
+from kube.core.transaction import committed_after_response
 from kube.extensions import db
 from kube.groups.access import visible_or_404
 from kube.ledger.letters import export_file_name
@@ -27,7 +30,9 @@ def visible_letter(letter_id: int) -> Letter:
 
 
 def pdf_response(letter: Letter):
-    """The stored PDF, byte for byte, with its SHA-256 as the ETag."""
+    """The stored PDF, byte for byte, with its SHA-256 as the ETag; the receiver's full NIK in it is recorded as shown."""
+    receiver_id = letter.grant.received_by_member_id
+    committed_after_response(lambda: record_access("letter_pdf", actor=current_user, member_ids=[receiver_id]))
     response = send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"BAST-{export_file_name(letter)}", etag=letter.sha256,
                          conditional=False, max_age=0)
