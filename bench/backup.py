@@ -79,6 +79,60 @@ def timed_command(url: str, args: list[str]) -> tuple[float, str]:
     return seconds, result.output
 
 
+def bare_copy(url: str, out: Path) -> float:
+    """The baseline of a backup, in seconds: the database engine's own copy and nothing else (no manifest, no
+    file format, no hashing): SQLite's backup API into a file, or `pg_dump --format=custom` into a file."""
+    import sqlite3
+    import subprocess
+
+    import sqlalchemy as sa
+
+    from kube.backup.engines import libpq_connection, postgres_tool, server_major
+
+    out.unlink(missing_ok=True)
+    started = time.perf_counter()
+    if url.startswith("sqlite"):
+        source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(out)
+        source.backup(target, pages=-1)
+        source.close()
+        target.close()
+    else:
+        engine = _postgres_admin(url)
+        with engine.connect() as conn:
+            pg_dump = postgres_tool("pg_dump", server_major(conn))
+        engine.dispose()
+        target, env = libpq_connection(sa.engine.make_url(url))
+        subprocess.run([pg_dump, "--format=custom", f"--file={out}", f"--dbname={target}"], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def bare_load(copy: Path, target_url: str) -> float:
+    """The baseline of a restore, in seconds: SQLite's backup API from the copy, or `pg_restore` into the empty
+    database `target_url`, and nothing else (no verification, no check against a manifest)."""
+    import sqlite3
+    import subprocess
+
+    import sqlalchemy as sa
+
+    from kube.backup.engines import libpq_connection, postgres_tool, server_major
+
+    started = time.perf_counter()
+    if target_url.startswith("sqlite"):
+        source, target = sqlite3.connect(copy), sqlite3.connect(target_url.removeprefix("sqlite:///"))
+        source.backup(target, pages=-1)
+        source.close()
+        target.close()
+    else:
+        engine = _postgres_admin(target_url)
+        with engine.connect() as conn:
+            pg_restore = postgres_tool("pg_restore", server_major(conn))
+        engine.dispose()
+        target, env = libpq_connection(sa.engine.make_url(target_url))
+        subprocess.run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                        f"--dbname={target}", str(copy)], env=env, check=True)
+    return time.perf_counter() - started
+
+
 def database_size(url: str) -> int:
     """Bytes the database takes: the SQLite file (checkpointed: every connection is closed by now), or
     pg_database_size (tables, indexes and their free space)."""
@@ -123,8 +177,14 @@ def main(argv=None) -> int:
         db.engine.dispose()
     dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
     backup_file = OUT / f"kube-bench-{dialect}.kubebackup"
-    backups, restores, file_size, summary = [], [], 0, ""
+    bare_file = OUT / f"kube-bench-{dialect}.bare"
+    backups, restores, bare_copies, bare_loads, file_size, summary = [], [], [], [], 0, ""
     for run in range(1, args.repeat + 1):
+        log(f"Run {run}/{args.repeat}: bare copy and load (the baselines) ...")
+        bare_copies.append(bare_copy(url, bare_file))
+        target = empty_target(url)
+        bare_loads.append(bare_load(bare_file, target))
+        drop_target(url, target)
         backup_file.unlink(missing_ok=True)
         log(f"Run {run}/{args.repeat}: backup ...")
         seconds, output = timed_command(url, ["backup", str(backup_file)])
@@ -137,18 +197,26 @@ def main(argv=None) -> int:
         restores.append(seconds)
         drop_target(url, target)
     backup_file.unlink(missing_ok=True)
+    bare_file.unlink(missing_ok=True)
     header += "; at the end " + " ".join(f"{value:.1f}" for value in os.getloadavg())
 
     print()
     print(header)
     print(f"The database: {summary}; {megabytes(database_size(url))} on disk")
     print()
-    print("| step | median s | runs s | size |")
-    print("| --- | ---: | --- | ---: |")
-    print(f"| backup (snapshot, manifest, one file) | {statistics.median(backups):.1f} | "
-          f"{', '.join(f'{s:.1f}' for s in backups)} | {megabytes(file_size)} file |")
-    print(f"| restore into an empty database (verify, restore, check) | {statistics.median(restores):.1f} | "
-          f"{', '.join(f'{s:.1f}' for s in restores)} | |")
+    print("| step | median s | runs s | x baseline | size |")
+    print("| --- | ---: | --- | ---: | ---: |")
+
+    def row(label: str, runs: list[float], baseline: list[float] | None, size: str = "") -> None:
+        ratio = f"{statistics.median(runs) / statistics.median(baseline):.2f}" if baseline else "itself"
+        print(f"| {label} | {statistics.median(runs):.2f} | {', '.join(f'{s:.2f}' for s in runs)} | {ratio} | {size} |")
+
+    bare_label = "SQLite backup API" if dialect == "sqlite" else "pg_dump --format=custom"
+    row(f"bare copy ({bare_label} into a file)", bare_copies, None)
+    row("backup (snapshot, manifest, one file)", backups, bare_copies, f"{megabytes(file_size)} file")
+    row(f"bare load ({'SQLite backup API' if dialect == 'sqlite' else 'pg_restore'} into an empty database)",
+        bare_loads, None)
+    row("restore into an empty database (verify, restore, check)", restores, bare_loads)
     return 0
 
 

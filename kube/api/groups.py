@@ -135,14 +135,15 @@ def list_members(args, group_id):
         query = query.where(Member.left_on.is_(None))
     members = db.session.scalars(query.order_by(Member.id)).all()
     if members and can_see_full_nik(current_user):
-        committed_after_response(lambda: _record_full_identities(members))
+        shown = [member.id for member in members]
+        committed_after_response(lambda: _record_full_identities(shown))
     return members
 
 
-def _record_full_identities(members) -> None:
+def _record_full_identities(member_ids: list[int]) -> None:
     """Record that the answer shows these members' full NIK and No. KK (MemberSchema masks them for other roles)."""
     if can_see_full_nik(current_user):
-        record_access("api_members", actor=current_actor(), member_ids=[member.id for member in members])
+        record_access("api_members", actor=current_actor(), member_ids=member_ids)
 
 
 def _member_checks(values: dict) -> operations.MemberChecks:
@@ -164,7 +165,7 @@ def add_member(values, group_id):
     """Register a member of a group after the identity, duplicate, prior-grant and age rules."""
     group = get_group_or_404(group_id)
     member = operations.add_member(group, values, current_actor(), _member_checks(values))
-    _record_full_identities([member])
+    _record_full_identities([member.id])
     return member
 
 
@@ -185,5 +186,5 @@ def update_member(values, member_id):
     A new NIK or birth date goes through the same prior-grant and age rules as a new member.
     """
     member = operations.update_member(get_member_or_404(member_id), values, current_actor(), _member_checks(values))
-    _record_full_identities([member])
+    _record_full_identities([member.id])
     return member
