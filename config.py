@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +48,21 @@ def _check_letter_number_pattern(pattern: str) -> None:
         raise ConfigError("KUBE_LETTER_NUMBER_PATTERN must contain {seq} and {year} so numbers never repeat")
     if len(sample) > 60:
         raise ConfigError("KUBE_LETTER_NUMBER_PATTERN gives numbers longer than 60 characters")
+
+
+def _go_live_date(value) -> date | None:
+    """KUBE_GO_LIVE_DATE as a date (YYYY-MM-DD), or None to use the day the database was created."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:  # fromisoformat also takes 20250601 and week dates; the setting is one form
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ConfigError(f"KUBE_GO_LIVE_DATE {value!r} must be a date written YYYY-MM-DD, e.g. 2025-06-01") from error
 
 
 def _check_rate_limit_storage(uri: str) -> None:
@@ -188,6 +203,9 @@ class Config:
     LETTER_NUMBER_PATTERN = os.environ.get(
         "KUBE_LETTER_NUMBER_PATTERN", "460/{seq:03d}/BAST-Dinsos/{month_roman}/{year}"
     )
+    #: The day the office started recording grants in Kube (YYYY-MM-DD); grants handed over before it are
+    #: recorded as history. Empty: the day the database was created (kube.ledger.history.go_live_date).
+    GO_LIVE_DATE = os.environ.get("KUBE_GO_LIVE_DATE") or None
     #: Printed (with a QR code) on every letter as the address of its public verification page.
     PUBLIC_BASE_URL = os.environ.get("KUBE_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     #: Stamp duty (UU 10/2020): a receipt above this many Rupiah carries a meterai of STAMP_DUTY_AMOUNT.
@@ -218,6 +236,7 @@ class Config:
         if not 1 <= settings.get("REPORT_DUE_DAY", 10) <= 28:
             raise ConfigError("KUBE_REPORT_DUE_DAY must be 1..28 (a day every month has)")
         _check_letter_number_pattern(settings.get("LETTER_NUMBER_PATTERN", cls.LETTER_NUMBER_PATTERN))
+        settings["GO_LIVE_DATE"] = _go_live_date(settings.get("GO_LIVE_DATE"))
         _check_office_logo(settings.get("OFFICE_LOGO", cls.OFFICE_LOGO))
         uri = settings["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgres://"):  # Heroku-style URLs

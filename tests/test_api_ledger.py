@@ -13,7 +13,7 @@ from tests.statements import recorded_statements
 
 BUDGET_FIELDS = {"id", "program", "year", "amount", "source", "committed", "disbursed", "remaining"}
 GRANT_FIELDS = {"id", "program", "year", "group_id", "member_id", "lines", "total", "status", "recorded_by",
-                "approved_by", "handover_date", "letter_number"}
+                "approved_by", "handover_date", "letter_number", "historical"}
 LINE_FIELDS = {"kind", "item", "specification", "quantity", "unit", "unit_value", "total"}
 TODAY = office_today()
 
@@ -127,7 +127,7 @@ def test_grant_from_draft_to_handover_through_the_api(client, db, staff, bearer,
              "unit": "buah", "unit_value": 90_000, "total": 4_500_000},
         ],
         "total": 17_500_000, "status": "draft", "recorded_by": staff["maker"].id, "approved_by": None,
-        "handover_date": None, "letter_number": None,
+        "handover_date": None, "letter_number": None, "historical": False,
     }
     url = f"/api/v1/grants/{grant['id']}"
 

@@ -29,6 +29,7 @@ EXPECTED = {
     "can_import_members": {"admin", "officer"},
     "can_manage_users": {"admin"},
     "can_read_audit_log": {"admin"},
+    "can_record_history": {"admin"},
 }
 
 

@@ -79,6 +79,9 @@ class GrantSchema(Schema):
                                  metadata={"description": "User id"})
     handover_date = fields.Date(required=True, allow_none=True)
     letter_number = fields.String(required=True, allow_none=True)
+    historical = fields.Boolean(required=True, metadata={
+        "description": "Handed over before Kube went live and recorded from the archive (riwayat); "
+                       "its letter is the paper original, of which a scan may be kept"})
 
 
 class GrantListArgsSchema(PageArgsSchema):
@@ -119,6 +122,20 @@ class GrantCreateSchema(InputSchema):
         error_messages=FIELD_MESSAGES | {"invalid": _l("Harus berupa daftar baris.")},
     )
     note = Text(multiline=True, load_default="", validate=length(maximum=2000))
+
+
+class HistoricalGrantCreateSchema(GrantCreateSchema):
+    """A grant approved and handed over before go-live, recorded from the archive (administrators only)."""
+
+    approved_on = Day(required=True, metadata={"description": "Approval day written in the archive; "
+                                                              "not after handover_date, not before the group formed"})
+    handover_date = Day(required=True, metadata={"description": "Handover day on the paper letter; before the "
+                                                                "go-live day, not before the group formed"})
+    letter_number = Text(required=True, validate=length(1, 80),
+                         metadata={"description": "The number on the paper letter, as written",
+                                   "example": "460/741/BAST-Dinsos/III/2025"})
+    received_by_member_id = WholeNumber(required=True, validate=_ID, metadata={
+        "description": "Who signed for it: a member of the group on the handover day (UEP: the recipient)"})
 
 
 class HandoverSchema(InputSchema):

@@ -60,6 +60,11 @@ class LetterVerificationSchema(Schema):
     verify_url = fields.String(required=True)
     replaces = fields.String(required=True, allow_none=True, metadata={"description": "Number of the letter this one corrects"})
     replaced_by = fields.Nested(ReplacementSchema, required=True, allow_none=True)
+    scanned = fields.Boolean(required=True, metadata={
+        "description": "True for a scan of a paper letter issued before Kube went live: Kube keeps the file "
+                       "as uploaded (sha256 is the scan's), it did not write it"})
+    archive_note = fields.String(required=True, allow_none=True, metadata={
+        "description": "For a scan, a sentence saying so (in the reader's language); null for letters Kube issued"})
 
 
 PDF_RESPONSE = {

@@ -56,6 +56,8 @@ can_record_grants = Capability("record_grants", EDITORS)
 #: Approval also needs another officer than the grant's maker (the ledger's rule).
 can_approve_grants = Capability("approve_grants", EDITORS)
 can_revise_budgets = Capability("revise_budgets", ADMINS)
+#: Record grants handed over before go-live from the archive, and attach scans of their paper letters.
+can_record_history = Capability("record_history", ADMINS)
 can_correct_letters = Capability("correct_letters", EDITORS)
 can_follow_up_flags = Capability("follow_up_flags", EDITORS)
 can_import_members = Capability("import_members", EDITORS)

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Connection
 
 from kube.core.clock import utc_now
 
-#: Written by the migrations (reference data, the schema's revision): a database holding only these is empty.
-REFERENCE_TABLES = frozenset({"alembic_version", "regions"})
+#: Written by the migrations (reference data, the schema's revision, the day the database started):
+#: a database holding only these is empty.
+REFERENCE_TABLES = frozenset({"alembic_version", "regions", "installation"})
 #: Mismatches listed one by one before the rest are only counted.
 _LISTED = 20
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField, FieldList, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
 )
@@ -186,3 +187,13 @@ class ReplaceLetterForm(KubeForm):
         max_length(500),
     ])
     submit = SubmitField(_l("Terbitkan surat pengganti"))
+
+
+class LetterScanForm(KubeForm):
+    """The scan of a historical grant's paper letter (PDF); its content is checked by the ledger rules."""
+
+    scan = FileField(_l("Pindaian berita acara (PDF, paling besar 10 MB)"), validators=[
+        FileRequired(message=_l("Pilih berkas PDF hasil pindaian.")),
+        FileAllowed(["pdf"], message=_l("Hanya berkas .pdf.")),
+    ])
+    submit = SubmitField(_l("Unggah pindaian"))

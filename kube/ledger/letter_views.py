@@ -10,18 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kube.auth.permissions import allowed, login_required, public
-from kube.auth.roles import can_correct_letters, can_see_all_groups
+from kube.auth.roles import can_correct_letters, can_record_history, can_see_all_groups
 from kube.core.clock import office_today
 from kube.core.pagination import paginate
 from kube.core.transaction import attempt
-from kube.extensions import db
-from kube.ledger import bp, letters
+from kube.extensions import csrf, db
+from kube.ledger import bp, history, letters
 from kube.ledger.access import pdf_response, visible_grant, visible_letter
-from kube.ledger.forms import ReplaceLetterForm
+from kube.ledger.forms import LetterScanForm, ReplaceLetterForm
 from kube.ledger.labels import PROGRAM_LABELS
 from kube.ledger.models import PROGRAMS, Letter, LetterSequence
 
 EXPORT_MEDIA_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
+#: Room for the multipart envelope around a scan of the largest size kept.
+MULTIPART_ROOM = 64 * 1024
 
 
 # -- one grant's letters ----------------------------------------------------------------------
@@ -71,10 +73,38 @@ def letter_replace(letter_id: int):
     return render_template("letters/replace.html", form=form, letter=letter, replacement=replacement)
 
 
+@bp.route("/grants/<int:grant_id>/letter-scan", methods=["POST"])
+# The app-wide CSRF check would read the body under the app's upload limit, smaller than a scan may
+# be; this view raises the limit for itself first, then checks the token the same way.
+@csrf.exempt
+@allowed(can_record_history)
+def grant_letter_scan(grant_id: int):
+    """Keep the uploaded scan of a historical grant's paper letter (PDF), then show the grant."""
+    request.max_content_length = history.SCAN_MAX_BYTES + MULTIPART_ROOM
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    grant = visible_grant(grant_id)
+    form = LetterScanForm()
+    if form.validate_on_submit():
+        data = form.scan.data.read(history.SCAN_MAX_BYTES + 1)
+        with attempt() as outcome:
+            letter = history.attach_letter_scan(grant, data, current_user._get_current_object())
+        if outcome.ok:
+            flash(_("Pindaian berita acara %(n)s disimpan (SHA-256 %(h)s).", n=letter.number, h=letter.sha256),
+                  "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
+
+
 # -- the list and bulk export -----------------------------------------------------------------
 
 def _letter_years() -> list[int]:
-    return list(db.session.scalars(select(LetterSequence.year).order_by(LetterSequence.year.desc())))
+    # A scan whose number follows no pattern has a year but no sequence row.
+    years = select(LetterSequence.year).union(select(Letter.year)).subquery()
+    return list(db.session.scalars(select(years.c.year).order_by(years.c.year.desc())))
 
 
 def _filters(years: list[int]) -> tuple[int, str, list[str]]:

@@ -12,16 +12,18 @@ import hashlib
 import io
 import re
 import secrets
+import string
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import segno
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload, undefer
 
@@ -35,7 +37,7 @@ from kube.core.spreadsheet import csv_row
 from kube.core.terbilang import date_digits, date_in_words, quantity_in_words, rupiah_in_words
 from kube.extensions import db
 from kube.groups.models import MEMBER_ROLES, Member, Region
-from kube.ledger.models import Grant, Letter, LetterSequence
+from kube.ledger.models import PROGRAMS, Grant, Letter, LetterSequence
 
 #: Indexed by month number (index 0 unused): letter numbers carry the month in Roman numerals.
 ROMAN_MONTHS = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -55,6 +57,77 @@ def format_letter_number(pattern: str, seq: int, on: date, program: str) -> str:
                           program=program)
 
 
+#: The largest seq a number read back may hold; more letters than this in a year is not plausible.
+MAX_SEQ = 999_999
+#: What each field of LETTER_NUMBER_PATTERN looks like inside a number, for reading numbers back.
+_FIELD_SHAPES = {
+    "seq": r"[0-9]+",
+    "year": r"[0-9]{4}",
+    "month": r"[0-9]{1,2}",
+    # Longest first, so that XII is not read as XI followed by a stray I.
+    "month_roman": "|".join(sorted(ROMAN_MONTHS[1:], key=len, reverse=True)),
+    "program": "|".join(PROGRAMS),
+}
+
+
+@lru_cache(maxsize=8)
+def letter_number_regex(pattern: str) -> re.Pattern:
+    """A regular expression reading numbers made by `pattern` back into their fields (seq, year, ...).
+
+    Built from the pattern's own format fields, so a changed KUBE_LETTER_NUMBER_PATTERN is read
+    the same way it is written. Letter case is ignored and a zero-padded seq may have more or fewer
+    digits: a number the office wrote by hand in another case still names the same (year, seq).
+    """
+    parts, seen = [], set()
+    for literal, field, _spec, _conversion in string.Formatter().parse(pattern):
+        parts.append(re.escape(literal))
+        if field is None:
+            continue
+        if field not in _FIELD_SHAPES:  # e.g. {year.real}: passes the start-up check, matched loosely
+            parts.append("(?:.+?)")
+        elif field in seen:  # a field used twice must say the same both times
+            parts.append(f"(?P={field})")
+        else:
+            parts.append(f"(?P<{field}>{_FIELD_SHAPES[field]})")
+            seen.add(field)
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def parse_letter_number(pattern: str, number: str) -> tuple[int, int] | None:
+    """The (year, seq) of a number made by `pattern` (460/741/BAST-Dinsos/III/2025 -> (2025, 741)), else None."""
+    found = letter_number_regex(pattern).fullmatch((number or "").strip())
+    if found is None:
+        return None
+    fields = found.groupdict()
+    if "month" in fields and not 1 <= int(fields["month"]) <= 12:
+        return None
+    seq, year = int(fields["seq"]), int(fields["year"])
+    # Beyond these a number is a typing slip, not a place a sequence could reach (nor fit its column).
+    if not (1 <= seq <= MAX_SEQ and 1945 <= year <= 2100):
+        return None
+    return year, seq
+
+
+def _upsert():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def raise_sequence_to(year: int, seq: int) -> None:
+    """Make `year`'s sequence stand at `seq` or later, so live letters of that year take higher numbers.
+
+    The same INSERT ... ON CONFLICT DO UPDATE as `take_sequence_number`: on PostgreSQL it locks the
+    year's counter row until the transaction ends, so a handover taking a number waits for it
+    (and the other way round); it never lowers the counter.
+    """
+    statement = _upsert()(LetterSequence).values(year=year, last_seq=seq)
+    statement = statement.on_conflict_do_update(
+        index_elements=[LetterSequence.year],
+        set_={"last_seq": case((LetterSequence.last_seq < statement.excluded.last_seq, statement.excluded.last_seq),
+                               else_=LetterSequence.last_seq)},
+    )
+    db.session.execute(statement)
+
+
 def take_sequence_number(year: int) -> int:
     """The next number of `year`'s sequence, starting at 1.
 
@@ -63,9 +136,8 @@ def take_sequence_number(year: int) -> int:
     rollback undoes the increment, so no number is skipped. SQLite write transactions already hold
     the database's write lock (BEGIN IMMEDIATE, see kube.core.database).
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(LetterSequence).values(year=year, last_seq=1)
+        _upsert()(LetterSequence).values(year=year, last_seq=1)
         .on_conflict_do_update(index_elements=[LetterSequence.year],
                                set_={"last_seq": LetterSequence.last_seq + 1})
         .returning(LetterSequence.last_seq)
@@ -314,6 +386,8 @@ def issue_letter(grant: Grant, actor: User) -> Letter:
     """Number, render and store the letter of a grant being handed over, in the handover's transaction."""
     if grant.status != "handed_over" or grant.handover_date is None:
         raise InvalidTransition(_("Berita acara dibuat pada saat serah terima bantuan."))
+    if grant.historical:
+        raise InvalidTransition(_("Bantuan riwayat sudah punya berita acara kertas; Kube hanya menyimpan pindaiannya."))
     if db.session.scalar(select(Letter.id).where(Letter.grant_id == grant.id).limit(1)) is not None:
         raise Conflict(_("Bantuan ini sudah memiliki berita acara; koreksi dilakukan dengan surat pengganti."))
     letter = _issue(grant, actor)
@@ -327,6 +401,9 @@ def replace_letter(letter: Letter, reason: str, actor: User) -> Letter:
     if not reason:
         message = _("Alasan penggantian wajib diisi.")
         raise ValidationFailed(message, fields={"reason": [message]})
+    if letter.scanned:
+        # Kube did not write a scanned letter and cannot render one for a handover it did not record.
+        raise InvalidTransition(_("Pindaian berita acara dari sebelum Kube tidak dapat diganti di Kube."))
     # Lock the letter being replaced, so two officers correcting it at once cannot both succeed.
     db.session.execute(select(Letter.id).where(Letter.id == letter.id).with_for_update())
     replacement = db.session.scalar(select(Letter).where(Letter.replaces_id == letter.id))
@@ -380,6 +457,9 @@ def verification_facts(letter: Letter) -> dict:
         "total_in_words": rupiah_in_words(facts["total"]),
         "sha256": letter.sha256,
         "verify_url": verification_url(letter.token),
+        "scanned": letter.scanned,
+        "archive_note": _("Pindaian arsip berita acara kertas yang diterbitkan sebelum Kube digunakan; "
+                          "Kube menyimpan berkas ini apa adanya beserta sidik SHA-256-nya.") if letter.scanned else None,
     })
     return facts
 
@@ -391,7 +471,8 @@ def letters_query(year: int, program: str | None = None) -> Select:
     statement = select(Letter).where(Letter.year == year)
     if program:
         statement = statement.join(Grant, Grant.id == Letter.grant_id).where(Grant.program == program)
-    return statement.order_by(Letter.seq)
+    # Scans whose numbers follow no pattern have no seq: after the numbered ones, in upload order.
+    return statement.order_by(Letter.seq.is_(None), Letter.seq, Letter.id)
 
 
 def count_letters(year: int, program: str | None = None) -> int:
@@ -403,7 +484,8 @@ def count_letters(year: int, program: str | None = None) -> int:
 def export_file_name(letter: Letter) -> str:
     """A file name for one letter inside an export: the number with only safe characters."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", letter.number).strip("-.")
-    return f"{letter.year}-{letter.seq:04d}_{safe}.pdf"
+    place = "arsip" if letter.seq is None else f"{letter.seq:04d}"
+    return f"{letter.year}-{place}_{safe}.pdf"
 
 
 def _iter_letters(year: int, program: str | None) -> Iterator[Letter]:

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON, BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, inspect,
-    text,
+    JSON, BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, false,
+    inspect, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +66,8 @@ class Grant(db.Model):
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> recorded_by_id", name="maker_checker"),
         Index("uq_grants_letter_number", "letter_number", unique=True,
               sqlite_where=text("letter_number IS NOT NULL"), postgresql_where=text("letter_number IS NOT NULL")),
+        # A historical number that follows the pattern holds its (year, seq) as a live letter would.
+        Index("uq_grants_letter_year_letter_seq", "letter_year", "letter_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,8 +90,14 @@ class Grant(db.Model):
     received_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
-    #: Berita Acara number, assigned at handover.
+    #: Berita Acara number, assigned at handover (or, for a historical grant, the one on the paper letter).
     letter_number: Mapped[str | None] = mapped_column(String(80))
+    #: Handed over before Kube went live and recorded afterwards from the archive (kube.ledger.history).
+    historical: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: A historical grant whose number follows LETTER_NUMBER_PATTERN: the (year, seq) in it, which no
+    #: live letter may take. NULL for live grants (their Letter holds it) and for numbers in another form.
+    letter_year: Mapped[int | None]
+    letter_seq: Mapped[int | None]
 
     budget: Mapped[Budget] = relationship()
     group: Mapped["Group"] = relationship()
@@ -279,6 +287,7 @@ class Letter(db.Model):
         CheckConstraint("seq > 0", name="seq_positive"),
         CheckConstraint("length(sha256) = 64", name="sha256_length"),
         CheckConstraint("replaces_id IS NULL OR replaces_id <> id", name="not_self_replacing"),
+        CheckConstraint("scanned OR seq IS NOT NULL", name="issued_has_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,7 +296,8 @@ class Letter(db.Model):
     number: Mapped[str] = mapped_column(String(80), unique=True)
     #: The year whose sequence the number comes from: the handover date's year.
     year: Mapped[int]
-    seq: Mapped[int]
+    #: NULL only for a scan whose number does not follow LETTER_NUMBER_PATTERN (it took no place in a sequence).
+    seq: Mapped[int | None]
     #: The date the letter states (the handover day).
     letter_date: Mapped[date]
     issued_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -304,6 +314,9 @@ class Letter(db.Model):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"), unique=True)
     #: Why the letter it replaces was wrong (required for a replacement).
     reason: Mapped[str] = mapped_column(String(500), default="")
+    #: A scan of a paper letter issued before Kube went live (a historical grant's), uploaded as it is:
+    #: Kube did not write it, only keeps it with its hash.
+    scanned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     grant: Mapped[Grant] = relationship()
     issued_by: Mapped["User | None"] = relationship()
@@ -317,6 +330,17 @@ class Letter(db.Model):
 
     def __repr__(self) -> str:
         return f"<Letter {self.number} grant {self.grant_id}>"
+
+
+class Installation(db.Model):
+    """The one row saying on which day this database was created: the default go-live day (kube.ledger.history)."""
+
+    __tablename__ = "installation"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    #: The office's date of the earliest user or audit record when the table was made, else that day.
+    created_on: Mapped[date]
 
 
 class LetterIsFinal(RuntimeError):

@@ -263,7 +263,8 @@ def _check_amount(field: str, amount) -> None:
 
 # -- grants -----------------------------------------------------------------------------------
 
-def _clean_lines(lines: list[dict]) -> list[GrantLine]:
+def clean_grant_lines(lines: list[dict]) -> list[GrantLine]:
+    """Grant lines from plain values (kind, item, specification, quantity, unit, unit_value), each checked."""
     if not lines:
         raise _invalid("lines", _("Bantuan harus punya paling sedikit satu baris barang atau uang."))
     cleaned = []
@@ -307,7 +308,7 @@ def create_grant(program: str, year: int, group: Group, lines: list[dict], actor
     if group.status not in GRANTABLE_GROUP_STATUSES:
         raise InvalidTransition(_("Kelompok berstatus %(s)s tidak dapat menerima bantuan baru.",
                                   s=group_status(group.status)))
-    grant_lines = _clean_lines(lines)
+    grant_lines = clean_grant_lines(lines)
     grant = Grant(program=program, budget=budget, group=group, member=member, status="draft",
                   total=sum(line.total for line in grant_lines), note=(note or "").strip(),
                   recorded_by_id=actor.id, lines=grant_lines)
@@ -352,19 +353,49 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
     if grant.group.status != "active":
         raise InvalidTransition(_("Kelompok harus berstatus aktif agar bantuan dapat disetujui."))
     budget = lock_budget(grant.budget)
-    remaining = balance(budget_account(budget, "available"))
-    if remaining < grant.total:
-        raise BudgetExceeded(_("Sisa pagu %(p)s %(y)d tidak cukup: sisa %(r)s, bantuan %(t)s.",
-                               p=budget.program, y=budget.year, r=format_rupiah(remaining),
-                               t=format_rupiah(grant.total)))
+    check_budget_left(budget, grant.total)
     _move(grant, "approved")
     grant.approved_by_id, grant.approved_at = actor.id, utc_now()
-    post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",
-               [Posting(budget_account(budget, "committed"), debit=grant.total),
-                Posting(budget_account(budget, "available"), credit=grant.total)],
-               actor, entry_date=today or office_today(), budget=budget, grant=grant)
+    post_commitment(grant, budget, actor, today or office_today())
     record_audit("grant.approve", "grant", grant.id, f"{grant.total}", actor=actor)
     return grant
+
+
+def check_budget_left(budget: Budget, amount: int) -> None:
+    """Refuse (BudgetExceeded) when the locked budget has less than `amount` left."""
+    remaining = balance(budget_account(budget, "available"))
+    if remaining < amount:
+        raise BudgetExceeded(_("Sisa pagu %(p)s %(y)d tidak cukup: sisa %(r)s, bantuan %(t)s.",
+                               p=budget.program, y=budget.year, r=format_rupiah(remaining),
+                               t=format_rupiah(amount)))
+
+
+def post_commitment(grant: Grant, budget: Budget, actor: User, on: date) -> JournalEntry:
+    """The approval's entry: the grant's total moves from the budget's available to its committed money."""
+    return post_entry("commitment", f"Persetujuan bantuan #{grant.id} {grant.group.code}",
+                      [Posting(budget_account(budget, "committed"), debit=grant.total),
+                       Posting(budget_account(budget, "available"), credit=grant.total)],
+                      actor, entry_date=on, budget=budget, grant=grant)
+
+
+def post_disbursement(grant: Grant, budget: Budget, actor: User, on: date) -> JournalEntry:
+    """The handover's entry: the committed money goes to the recipient's equipment and cash capital."""
+    by_kind = defaultdict(int)
+    for line in grant.lines:
+        by_kind[line.kind] += line.total
+    postings = [Posting(recipient_account(grant, kind), debit=amount) for kind, amount in sorted(by_kind.items())]
+    postings.append(Posting(budget_account(budget, "committed"), credit=grant.total))
+    return post_entry("disbursement", f"Serah terima bantuan #{grant.id} {grant.group.code}", postings, actor,
+                      entry_date=on, budget=budget, grant=grant)
+
+
+def register_equipment(grant: Grant, received_on: date) -> None:
+    """Put the grant's equipment lines into the recipient group's register, received on `received_on`."""
+    for line in grant.lines:
+        if line.kind == "equipment":
+            db.session.add(Asset(group_id=grant.group_id, member_id=grant.member_id, grant_id=grant.id,
+                                 grant_line_id=line.id, item=line.item, specification=line.specification,
+                                 quantity=line.quantity, unit=line.unit, value=line.total, received_on=received_on))
 
 
 def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: User,
@@ -385,21 +416,11 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
                    else _("Bantuan KUBE diterima oleh ketua kelompok yang sedang menjabat."))
         raise _invalid("received_by_member_id", message)
     budget = lock_budget(grant.budget)
-    by_kind = defaultdict(int)
-    for line in grant.lines:
-        by_kind[line.kind] += line.total
-    postings = [Posting(recipient_account(grant, kind), debit=amount) for kind, amount in sorted(by_kind.items())]
-    postings.append(Posting(budget_account(budget, "committed"), credit=grant.total))
     _move(grant, "handed_over")
     # Set the relationships, not only the ids, so the letter rendered below sees both people.
     grant.handover_date, grant.handed_over_by, grant.received_by = handover_date, actor, receiver
-    post_entry("disbursement", f"Serah terima bantuan #{grant.id} {grant.group.code}", postings, actor,
-               entry_date=handover_date, budget=budget, grant=grant)
-    for line in grant.lines:
-        if line.kind == "equipment":
-            db.session.add(Asset(group_id=grant.group_id, member_id=grant.member_id, grant_id=grant.id,
-                                 grant_line_id=line.id, item=line.item, specification=line.specification,
-                                 quantity=line.quantity, unit=line.unit, value=line.total, received_on=handover_date))
+    post_disbursement(grant, budget, actor, handover_date)
+    register_equipment(grant, handover_date)
     if grant.program == "KUBE" and grant.group.kube_grant_received_on is None:
         grant.group.kube_grant_received_on = handover_date
     db.session.flush()

@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kube.auth.models import User
 from kube.auth.permissions import allowed, login_required
-from kube.auth.roles import can_record_grants, can_revise_budgets, can_see_all_groups
-from kube.core.clock import office_today
+from kube.auth.roles import can_record_grants, can_record_history, can_revise_budgets, can_see_all_groups
+from kube.core.clock import office_date, office_today
 from kube.core.formatting import format_rupiah
 from kube.core.pagination import ListPage, page_arg, paginate
 from kube.core.transaction import attempt
@@ -24,10 +24,10 @@ from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.labels import member_role
 from kube.groups.models import Group, Member
 from kube.groups.queries import RegionCatalogue
-from kube.ledger import bp, labels, operations, queries
+from kube.ledger import bp, history, labels, operations, queries
 from kube.ledger.forms import (
     MORE_ROWS, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm,
-    HandoverForm,
+    HandoverForm, LetterScanForm,
 )
 from kube.ledger.labels import GRANT_STATUS_LABELS, PROGRAM_LABELS, condition_label
 from kube.ledger.models import Account, Asset, Budget, Grant
@@ -68,7 +68,9 @@ def budgets():
     """Budgets per program and year: pagu, committed, disbursed, remaining and funding source."""
     page = paginate(select(Budget).order_by(Budget.year.desc(), Budget.program))
     figures = operations.budget_figures(page.items)
-    return render_template("ledger/budgets.html", page=page, figures=figures,
+    # Administrators record history before this day, so they are the ones told which day it is.
+    go_live = history.go_live() if can_record_history(current_user) else None
+    return render_template("ledger/budgets.html", page=page, figures=figures, go_live=go_live,
                            can_manage=can_record_grants(current_user), can_revise=can_revise_budgets(current_user))
 
 
@@ -217,13 +219,22 @@ def grant_detail(grant_id: int):
     if can_record_grants(current_user):
         actions = [(to, ACTION_ENDPOINTS[to]) for to in operations.GRANT_TRANSITIONS[grant.status]]
     entries = queries.grant_entries(grant) if can_see_all_groups(current_user) else []
+    # A historical grant's letter is on paper; Kube has it only once a scan is uploaded.
+    has_letter = bool(grant.letter_number) and (not grant.historical or history.has_letter(grant.id))
     # The letter pages belong to the letters feature; link to them only where that feature is installed.
     letter_links = None
-    if grant.letter_number and {"ledger.grant_letter_pdf", "ledger.grant_letters"} <= set(current_app.view_functions):
+    if has_letter and {"ledger.grant_letter_pdf", "ledger.grant_letters"} <= set(current_app.view_functions):
         letter_links = {"pdf": url_for("ledger.grant_letter_pdf", grant_id=grant.id),
                         "all": url_for("ledger.grant_letters", grant_id=grant.id)}
+    scan_form = None
+    if grant.historical and not has_letter and can_record_history(current_user) \
+            and "ledger.grant_letter_scan" in current_app.view_functions:
+        scan_form = LetterScanForm()
     return render_template("ledger/grant_detail.html", grant=grant, actions=actions, entries=entries,
-                           letter_links=letter_links)
+                           letter_links=letter_links, scan_form=scan_form,
+                           scan_max_mb=history.SCAN_MAX_BYTES // (1024 * 1024),
+                           # History keeps only the approval's day (office midnight); its UTC date is the day before.
+                           approved_on=office_date(grant.approved_at) if grant.approved_at else None)
 
 
 @bp.route("/grants/<int:grant_id>/submit", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kube.core.clock import utc_now
@@ -46,6 +46,8 @@ class IncomeReport(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None]
+    #: Imported from the office's records of the months before Kube went live, not reported through Kube.
+    historical: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     group: Mapped["Group"] = relationship()
     submitted_by: Mapped["User | None"] = relationship(foreign_keys=[submitted_by_id])
