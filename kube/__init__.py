@@ -98,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     from kube.groups import bp as groups_bp
     from kube.groups import transfer_views as _transfer_views  # noqa: F401
     from kube.groups import views as _group_views  # noqa: F401
+    from kube.history import bp as history_bp
+    from kube.history import views as _history_views  # noqa: F401
     from kube.ledger import bp as ledger_bp
     from kube.ledger import letter_views as _letter_views  # noqa: F401
     from kube.ledger import views as _ledger_views  # noqa: F401
@@ -110,7 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from kube.reports import bp as reports_bp
     from kube.reports import views as _reports_views  # noqa: F401
 
-    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, reports_bp, ledger_bp, monitoring_bp, privacy_bp, docs_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, reports_bp, ledger_bp, monitoring_bp, privacy_bp, docs_bp,
+                      history_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

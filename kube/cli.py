@@ -81,6 +81,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     from kube.groups.cli import import_members_command
     app.cli.add_command(import_members_command)
+    from kube.history.cli import import_history_command
+    app.cli.add_command(import_history_command)
     from kube.ledger.cli import letters_cli
     app.cli.add_command(letters_cli)
     from kube.backup.cli import backup_command, restore_command

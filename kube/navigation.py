@@ -25,6 +25,7 @@ MENU = [
     ("ledger.letters_index", _l("Berita acara"), roles.can_see_all_groups),
     ("auth.users", _l("Pengguna"), roles.can_manage_users),
     ("audit.index", _l("Log audit"), roles.can_read_audit_log),
+    ("history.index", _l("Impor riwayat"), roles.can_record_history),
     ("privacy.person_report_page", _l("Data pribadi seseorang"), roles.can_read_audit_log),
 ]
 

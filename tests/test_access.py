@@ -45,6 +45,8 @@ ACCESS = {
     "api_ledger.group_statement": ALL,  # a leader: their own group only (404 otherwise)
     "api_ledger.list_asset_checks": ALL,  # likewise
     "api_ledger.create_asset_check": {"admin", "officer"},
+    "api_history.create_historical_grant": {"admin"},
+    "api_history.upload_letter_scan": {"admin"},
     "groups.index": ALL,  # a leader is redirected to their own group
     "groups.detail": ALL,
     "groups.new": {"admin", "officer"},
@@ -59,6 +61,8 @@ ACCESS = {
     "groups.import_template": {"admin", "officer"},
     "groups.export_groups": STAFF,
     "groups.export_members": STAFF,
+    "history.index": {"admin"},
+    "history.template": {"admin"},
     "auth.users": {"admin"},
     "auth.user_new": {"admin"},
     "auth.user_edit": {"admin"},
@@ -90,6 +94,7 @@ ACCESS = {
     "ledger.grant_letters": ALL,  # a leader: their own group's letters only (404 otherwise)
     "ledger.grant_letter_pdf": ALL,  # likewise
     "ledger.letter_pdf": ALL,  # likewise
+    "ledger.grant_letter_scan": {"admin"},
     "ledger.letter_replace": {"admin", "officer"},
     "ledger.letters_index": STAFF,
     "ledger.letters_export": {"admin", "officer"},

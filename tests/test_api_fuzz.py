@@ -30,6 +30,14 @@ from tests.fuzz_seed import seed_fuzz_data
 
 pytestmark = pytest.mark.slow
 
+
+@schemathesis.serializer("application/pdf")
+def _pdf_body(ctx, value) -> dict:
+    """A generated body for `PUT /grants/{id}/letter.pdf`: the bytes as they are (mostly not a PDF: a 422)."""
+    from schemathesis.transport.serialization import serialize_binary
+
+    return {"data": serialize_binary(value)}
+
 #: Generated requests per operation and generation mode (valid data, then invalid data).
 EXAMPLES = 15
 #: The checks that judge every answer. Not schemathesis' "positive data acceptance" family: the app

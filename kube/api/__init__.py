@@ -6,6 +6,7 @@ def api_blueprints() -> list:
     """Every API blueprint, in the order they are registered."""
     from kube.api.auth import blp as auth_blp
     from kube.api.groups import blp as groups_blp
+    from kube.api.history import blp as history_blp
     from kube.api.ledger import blp as ledger_blp
     from kube.api.letters import blp as letters_blp
     from kube.api.monitoring import blp as monitoring_blp
@@ -14,5 +15,5 @@ def api_blueprints() -> list:
     from kube.api.regions import blp as regions_blp
     from kube.api.reports import blp as reports_blp
 
-    return [auth_blp, regions_blp, groups_blp, ledger_blp, letters_blp, reports_blp, monitoring_blp, privacy_blp,
-            people_blp]
+    return [auth_blp, regions_blp, groups_blp, ledger_blp, history_blp, letters_blp, reports_blp, monitoring_blp,
+            privacy_blp, people_blp]

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "member.update": _l("Data anggota diubah"),
     "member.leave": _l("Anggota keluar dicatat"),
     "member.import": _l("Anggota diimpor"),
+    "history.import": _l("Riwayat diimpor (buku kerja)"),
     "report.create": _l("Laporan pendapatan dikirim"),
     "report.update": _l("Laporan pendapatan diubah"),
     "report.verify": _l("Laporan pendapatan diverifikasi"),

@@ -13,7 +13,8 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -157,17 +158,48 @@ class ImportFileError(DomainError):
 
 # -- reading --------------------------------------------------------------------------------
 
-def read_table(data: bytes, filename: str = "", max_rows: int | None = None) -> Table:
-    """Read a CSV or XLSX upload into a Table; raise ImportFileError when it cannot be used."""
-    max_rows = max_rows or MAX_ROWS
+def _check_upload(data: bytes) -> None:
+    """Refuse, before any parsing, a file that is too big, empty or in the old binary Excel format."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("Berkas lebih besar dari %(n)d MB.", n=MAX_BYTES // (1024 * 1024)))
     if not data.strip():
         raise ImportFileError(_("Berkas kosong."))
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise ImportFileError(_("Format Excel lama (.xls) tidak didukung; simpan sebagai .xlsx atau CSV."))
+
+
+def read_table(data: bytes, filename: str = "", max_rows: int | None = None) -> Table:
+    """Read a CSV or XLSX upload into a Table; raise ImportFileError when it cannot be used."""
+    max_rows = max_rows or MAX_ROWS
+    _check_upload(data)
     rows = _xlsx_rows(data, max_rows) if data[:2] == b"PK" else _csv_rows(data)
     return _table(rows, filename, max_rows)
+
+
+def read_sheets(data: bytes, filename: str, max_rows: int,
+                header_finders: dict[str, Callable[[list], bool]]) -> dict[str, Table | None]:
+    """The named sheets of an XLSX workbook as Tables (None for a sheet it lacks), with every check of `read_table`.
+
+    `header_finders[name]` tells the sheet's header row among its first rows; a sheet without one is a Table
+    without header or rows. Each sheet may hold `max_rows` rows below its header; the caller limits the total.
+    """
+    _check_upload(data)
+    if data[:2] != b"PK":
+        raise ImportFileError(_("Berkas harus buku kerja Excel (.xlsx) dengan lembar-lembarnya."))
+    tables: dict[str, Table | None] = {}
+    with _opened_xlsx(data, max_rows) as workbook:
+        titles = {_header_key(title): title for title in workbook.sheetnames}
+        for name, is_header in header_finders.items():
+            title = titles.get(_header_key(name))
+            if title is None:
+                tables[name] = None
+                continue
+            try:
+                tables[name] = _table(_sheet_rows(workbook[title]), filename, max_rows, is_header,
+                                      header_required=False)
+            except ImportFileError as error:
+                raise ImportFileError(f"{name}: {error.message}") from error
+    return tables
 
 
 def _csv_rows(data: bytes) -> Iterable[tuple[int, list]]:
@@ -212,8 +244,9 @@ def _check_xlsx_archive(data: bytes, max_rows: int) -> None:
                                 n=format_number(limit // (1024 * 1024))))
 
 
-def _xlsx_rows(data: bytes, max_rows: int) -> Iterable[tuple[int, list]]:
-    """Every row of the first sheet of an XLSX workbook with its number, blank ones as well, streamed.
+@contextmanager
+def _opened_xlsx(data: bytes, max_rows: int) -> Iterator:
+    """The workbook of an XLSX upload after the zip checks: read-only, formulas' stored values only, closed after.
 
     Whatever the parser refuses (broken XML, a DTD or entity that defusedxml forbids, a missing part)
     is a file that cannot be read, said as such, never a server error.
@@ -226,7 +259,14 @@ def _xlsx_rows(data: bytes, max_rows: int) -> Iterable[tuple[int, list]]:
     except Exception as error:
         raise _unreadable_xlsx() from error
     try:
-        sheet = workbook.worksheets[0]
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet) -> Iterable[tuple[int, list]]:
+    """Every row of a read-only sheet with its number, blank ones as well, streamed."""
+    try:
         sheet.reset_dimensions()  # trust the cells, not a declared range such as A1:XFD1048576
         # Read-only sheets yield an empty row for each row missing from the file, so numbers stay the sheet's.
         for number, row in enumerate(sheet.iter_rows(), start=1):
@@ -237,19 +277,38 @@ def _xlsx_rows(data: bytes, max_rows: int) -> Iterable[tuple[int, list]]:
             yield number, values
     except Exception as error:
         raise _unreadable_xlsx() from error
-    finally:
-        workbook.close()
 
 
-def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int) -> Table:
-    """Find the header row and keep the non-empty data rows below it; at most `max_rows` rows below it."""
-    header, header_row, data_rows = None, 0, []
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterable[tuple[int, list]]:
+    """Every row of the first sheet of an XLSX workbook with its number, blank ones as well, streamed."""
+    with _opened_xlsx(data, max_rows) as workbook:
+        try:
+            sheet = workbook.worksheets[0]
+        except Exception as error:
+            raise _unreadable_xlsx() from error
+        yield from _sheet_rows(sheet)
+
+
+def _has_nik_column(cells: list) -> bool:
+    return any(_header_key(cell) in _HEADER_ALIASES["nik"] for cell in cells)
+
+
+def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int,
+           is_header: Callable[[list], bool] = _has_nik_column, header_required: bool = True) -> Table:
+    """Find the header row and keep the non-empty data rows below it; at most `max_rows` rows below it.
+
+    Without a header row: ImportFileError, or (`header_required=False`) a Table with no header and no rows
+    whose `header_row` is the first row that holds anything (0 for a blank sheet).
+    """
+    header, header_row, data_rows, first_filled = None, 0, [], 0
     for number, cells in rows:
         if header is None:
-            if any(_header_key(cell) in _HEADER_ALIASES["nik"] for cell in cells):
+            if is_header(cells):
                 header, header_row = list(cells), number
             elif number >= HEADER_SEARCH_ROWS:
                 break
+            elif not first_filled and not all(_blank(cell) for cell in cells):
+                first_filled = number
             continue
         # Blank rows count too: a sheet of millions of empty rows is refused here, not read to its end.
         if number - header_row > max_rows:
@@ -259,6 +318,8 @@ def _table(rows: Iterable[tuple[int, list]], filename: str, max_rows: int) -> Ta
         if all(_blank(cell) for cell in cells):
             continue
         data_rows.append((number, list(cells)))
+    if header is None and not header_required:
+        return Table(filename=filename, header=[], header_row=first_filled, rows=[])
     if header is None:
         raise ImportFileError(_("Baris judul kolom tidak ditemukan: baris pertama harus memuat kolom NIK, "
                                 "No KK, Nama dan Kode Kelompok."))

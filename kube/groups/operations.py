@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from kube.audit.operations import describe_changes, record_audit
 from kube.auth.models import User
 from kube.auth.roles import LEADER, OFFICER, can_manage_groups
-from kube.core.clock import office_today
+from kube.core.clock import office_today, utc_now
 from kube.core.database import saved_or_conflict
 from kube.core.dates import check_recorded_date
 from kube.core.formatting import format_long_date
@@ -87,21 +87,27 @@ def _check_group_values(values: dict) -> None:
             raise _invalid("officer_id", _("Pendamping harus petugas program yang aktif."))
 
 
-def create_group(values: dict, actor: User) -> Group:
-    """Register a new group in status `proposed` with a generated code."""
+def create_group(values: dict, actor: User, *, code: str | None = None, at: datetime | None = None) -> Group:
+    """Register a new group in status `proposed` with a generated code.
+
+    The history import passes the `code` the office's records use (never one of the generated
+    pattern, see `kube.history.importer`) and `at`, when the group was registered in those records.
+    """
     values = {key: values.get(key) for key in GROUP_FIELDS if key in values}
     values.setdefault("address", "")
     for required in ("name", "business_type", "kelurahan_code", "formed_on"):
         values.setdefault(required, None)
     _check_group_values(values)
-    group = Group(code=f"new-{uuid.uuid4().hex[:24]}", status="proposed", **values)
+    group = Group(code=code or f"new-{uuid.uuid4().hex[:24]}", status="proposed", **values)
     group.name = group.name.strip()
     db.session.add(group)
     db.session.flush()
-    # The code comes from the id, so concurrent registrations can never collide.
-    group.code = f"{current_app.config['GROUP_CODE_PREFIX']}-{group.id:04d}"
+    if code is None:
+        # The code comes from the id, so concurrent registrations can never collide.
+        group.code = f"{current_app.config['GROUP_CODE_PREFIX']}-{group.id:04d}"
     # No note: the group page says "Kelompok didaftarkan" for the first change, in the reader's language.
-    db.session.add(GroupStatusChange(group=group, from_status=None, to_status="proposed", user_id=actor.id))
+    db.session.add(GroupStatusChange(group=group, from_status=None, to_status="proposed", user_id=actor.id,
+                                     at=at or utc_now()))
     db.session.flush()
     record_audit("group.create", "group", group.id, f"{group.code} {group.name}", actor=actor)
     return group
@@ -142,8 +148,9 @@ def allowed_transitions(group: Group) -> tuple[str, ...]:
     return GROUP_TRANSITIONS.get(group.status, ())
 
 
-def transition_group(group: Group, to_status: str, actor: User, note: str = "") -> Group:
-    """Move a group along its state machine, or raise InvalidTransition."""
+def transition_group(group: Group, to_status: str, actor: User, note: str = "", *,
+                     at: datetime | None = None) -> Group:
+    """Move a group along its state machine, or raise InvalidTransition; `at` dates a change from the records."""
     if to_status not in allowed_transitions(group):
         raise InvalidTransition(_("Status kelompok tidak dapat diubah dari %(a)s ke %(b)s.",
                                   a=group_status(group.status), b=group_status(to_status)))
@@ -154,7 +161,7 @@ def transition_group(group: Group, to_status: str, actor: User, note: str = "") 
     before = group.status
     group.status = to_status
     db.session.add(GroupStatusChange(group=group, from_status=before, to_status=to_status,
-                                     user_id=actor.id, note=(note or "").strip()[:500]))
+                                     user_id=actor.id, note=(note or "").strip()[:500], at=at or utc_now()))
     db.session.flush()
     record_audit("group.transition", "group", group.id, f"{before} -> {to_status}. {note}".strip(), actor=actor)
     return group

@@ -40,13 +40,13 @@ from kube.core.database import saved_or_conflict
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.formatting import format_long_date, format_month, format_rupiah
 from kube.core.money import AMOUNT_MESSAGE
-from kube.core.periods import first_of_month, format_period
+from kube.core.periods import add_months, first_of_month, format_period
 from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.models import Group
 from kube.reports.models import IncomeReport
 from kube.groups.queries import current_member_count
-from kube.reports.queries import earlier_nets, get_report
+from kube.reports.queries import OUTLIER_HISTORY, earlier_nets, get_report
 
 #: The fields a report carries, in the names the form, the API and the operations share.
 REPORT_FIELDS = ("revenue", "expenses", "active_members", "note")
@@ -271,3 +271,77 @@ def verify_report(group: Group, period: date, actor: User) -> IncomeReport:
     record_audit("report.verify", "income_report", report.id, f"{group.code} {format_period(period)}",
                  actor=actor)
     return report
+
+
+def record_historical_reports(group: Group, entries: list[dict], actor: User,
+                              today: date | None = None) -> list[tuple[IncomeReport, list[str]]]:
+    """Record months of a group's income from the office's books (before go-live), as `submit_report` checks each.
+
+    The same rules as a live report: the submitter, an active group, a month that has ended and is not
+    before the group formed, the checked values. `entries` hold `period` and the report fields; blank
+    active members count the members on the group's roll at the end of that month (the count a report
+    then would have defaulted to). Figures from the books are taken as confirmed when unusual (the
+    reasons come back with each report, for the importer to show). A month already reported, or given
+    twice, is refused: history never replaces a report.
+
+    Every entry is checked before anything is written; all problems raise one ValidationFailed whose
+    fields are `reports.N.<field>` (N the entry's index). Then the reports, marked historical, are written
+    together with one audit entry each: a few statements per group instead of several per month.
+    """
+    today = today or office_today()
+    now = utc_now()
+    _check_submitter(actor, group)
+    _lock_group(group)
+    stored = dict(db.session.execute(select(IncomeReport.period, IncomeReport.net)
+                                     .where(IncomeReport.group_id == group.id)).all())
+    factor = current_app.config["OUTLIER_FACTOR"]
+    errors: dict[str, list[str]] = {}
+    checked_entries = []
+    seen: set[date] = set()
+    for index, entry in sorted(enumerate(entries), key=lambda pair: pair[1]["period"]):
+        period = entry["period"]
+        prefix = f"reports.{index}."
+        problem = reportable_problem(group, period, today)
+        if problem is None and (period in stored or period in seen):
+            problem = "period", _("Laporan %(m)s sudah ada.", m=format_month(period))
+        if problem:
+            errors.setdefault(prefix + problem[0], []).append(problem[1])
+            continue
+        seen.add(period)
+        values = dict(entry)
+        if values.get("active_members") is None or values.get("active_members") == "":
+            month_end = add_months(period, 1)
+            values["active_members"] = sum(1 for m in group.members
+                                           if m.joined_on < month_end and (m.left_on is None or m.left_on >= month_end))
+        try:
+            checked, _reason = _checked_values(group, values, None, None)
+        except ValidationFailed as error:
+            for name, messages in error.fields.items():
+                errors.setdefault(prefix + name, []).extend(messages)
+            continue
+        checked_entries.append((period, checked))
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(_("Laporan belum dapat disimpan: %(e)s", e=first), fields=errors)
+
+    nets = sorted(stored.items())
+    on_behalf = can_verify_reports(actor)
+    created = []
+    for period, checked in checked_entries:
+        earlier = [net for month, net in reversed(nets) if month < period][:OUTLIER_HISTORY]
+        unusual = questionable_reasons(checked["revenue"], checked["expenses"], checked["net"], earlier, factor)
+        report = IncomeReport(group_id=group.id, period=period, confirmed_unusual=bool(unusual),
+                              submitted_by_id=actor.id, entered_on_behalf=on_behalf, submitted_at=now,
+                              updated_at=now, historical=True, **checked)
+        created.append((report, unusual))
+        nets.append((period, checked["net"]))
+        nets.sort()
+    with saved_or_conflict(_("Laporan kelompok ini baru saja dikirim dari tempat lain. Ulangi impor.")):
+        db.session.add_all(report for report, _unusual in created)
+    for report, unusual in created:
+        notes = ["riwayat dari catatan kantor"] + (["angka tidak biasa dikonfirmasi saat impor"] if unusual else [])
+        summary = (f"{group.code} {format_period(report.period)}: omzet {format_rupiah(report.revenue, 'id')}, "
+                   f"biaya {format_rupiah(report.expenses, 'id')}, bersih {format_rupiah(report.net, 'id')}, "
+                   f"anggota aktif {report.active_members}")
+        record_audit("report.create", "income_report", report.id, "; ".join([summary, *notes]), actor=actor)
+    return created
