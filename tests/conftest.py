@@ -51,6 +51,28 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+def scratch_database(tmp_path, suffix: str):
+    """A new empty database of the tests' kind, for work that must not share the test database; use with `yield from`.
+
+    SQLite: a file in `tmp_path`. PostgreSQL: `<test database>_<suffix>` on the test server, dropped afterwards.
+    """
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
+        return
+    server = sa.engine.make_url(_normalised(POSTGRES_URL))
+    name = f"{server.database}_{suffix}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory) -> str:
     """A database built by the migrations once per session: PostgreSQL, or a SQLite template file."""

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+
+from tests.conftest import scratch_database
 
 pytestmark = pytest.mark.slow
 
@@ -36,21 +37,7 @@ def bench_database_url(tmp_path):
 
     run.py seeds with bulk inserts and may reset what it is given, so it never gets the tests' database.
     """
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-        return
-    server = sa.engine.make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"kube_bench_smoke_{os.getpid()}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    yield from scratch_database(tmp_path, f"bench_smoke_{os.getpid()}")
 
 
 def test_small_benchmark_prints_every_row(bench_database_url, tmp_path, capsys):

@@ -16,9 +16,24 @@ from kube.core.clock import office_midnight
 from kube.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from kube.extensions import db as _db
 from kube.ledger import history, letters, operations
-from kube.ledger.models import Asset, Grant, Installation, JournalEntry, Letter, LetterSequence
+from kube.ledger.models import (
+    Asset,
+    Grant,
+    Installation,
+    JournalEntry,
+    Letter,
+    LetterSequence,
+)
 from kube.reports.models import IncomeReport
-from tests.factories import TENT_LINES, jakarta, make_budget, make_grant, make_group, month_index
+from tests.conftest import scratch_database
+from tests.factories import (
+    TENT_LINES,
+    jakarta,
+    make_budget,
+    make_grant,
+    make_group,
+    month_index,
+)
 
 GO_LIVE = date(2025, 6, 1)
 #: The day the tests stand on: Kube is live, history is being entered.
@@ -676,26 +691,9 @@ def _migrated_to_0006(url):
     return context
 
 
-def _fresh_database(tmp_path, suffix: str):
-    """A new empty database: a SQLite file, or on PostgreSQL one next to the test database (dropped after)."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-        return
-    base = sa.engine.make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_{suffix}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 @pytest.fixture
 def fresh_database(tmp_path):
-    yield from _fresh_database(tmp_path, "golive")
+    yield from scratch_database(tmp_path, "golive")
 
 
 def test_migration_0007_takes_the_earliest_user_or_audit_day_in_office_time(fresh_database):

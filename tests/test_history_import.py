@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import g
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from kube.history import importer, workbook
 from kube.ledger.models import Asset, Budget, Grant, JournalEntry
 from kube.monitoring import operations as monitoring
 from kube.reports.models import IncomeReport
+from tests.conftest import scratch_database
 from tests.factories import jakarta, make_budget, make_group, valid_kk, valid_nik
 from tests.history_workbooks import history_rows, history_xlsx
 from tests.workbooks import empty_rows_bomb
@@ -498,21 +498,7 @@ def test_the_command_needs_an_active_administrator(runner, users, tmp_path):
 @pytest.fixture
 def bench_database_url(tmp_path):
     """A database of the bench's own (it resets what it is given): a SQLite file, or a new PostgreSQL database."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
-        return
-    server = sa.engine.make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"kube_history_smoke_{os.getpid()}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    yield from scratch_database(tmp_path, f"history_smoke_{os.getpid()}")
 
 
 @pytest.mark.slow

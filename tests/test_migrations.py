@@ -12,22 +12,11 @@ from flask_migrate import downgrade, upgrade
 from config import TestConfig
 from kube import create_app
 from kube.extensions import db
+from tests.conftest import scratch_database
 
 POSTGRES_URL = os.environ.get("KUBE_TEST_DATABASE_URL")
 
 
-def _fresh_postgres_database():
-    """Create an empty database next to the test database; yields its URL, then drops it."""
-    base = sa.engine.make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_migrations"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -35,7 +24,7 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
     else:
-        yield from _fresh_postgres_database()
+        yield from scratch_database(tmp_path, "migrations")
 
 
 def _tables(engine) -> set[str]:

@@ -11,12 +11,11 @@ from marshmallow import Schema, fields
 
 from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
 from kube.api.idempotency import idempotent
+from kube.api.ledger import named_or_422
 from kube.api.ledger_schemas import GrantSchema, HistoricalGrantCreateSchema
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.roles import can_record_history
-from kube.core.errors import ValidationFailed
 from kube.core.transaction import transactional
-from kube.extensions import db
 from kube.groups.models import Group, Member
 from kube.ledger import history, letters
 from kube.ledger.access import visible_grant
@@ -54,16 +53,6 @@ class LetterScanSchema(Schema):
     verify_url = fields.String(required=True)
 
 
-def _named(model, object_id: int | None, field: str, message: str):
-    """The object a request body names by id, or a 422 on that field."""
-    if object_id is None:
-        return None
-    found = db.session.get(model, object_id)
-    if found is None:
-        raise ValidationFailed(message, fields={field: [message]})
-    return found
-
-
 @blp.route("/grants/historical", methods=["POST"])
 @api_access(blp, can_record_history)
 @idempotent(blp, also_422=_INVALID_FIELDS)
@@ -77,11 +66,11 @@ def create_historical_grant(values):
     message = _("Anggota tidak ditemukan.")
     return history.record_historical_grant(
         program=values["program"], year=values["year"],
-        group=_named(Group, values["group_id"], "group_id", _("Kelompok tidak ditemukan.")),
+        group=named_or_422(Group, values["group_id"], "group_id", _("Kelompok tidak ditemukan.")),
         lines=values["lines"], approved_on=values["approved_on"], handover_date=values["handover_date"],
         letter_number=values["letter_number"],
-        received_by=_named(Member, values["received_by_member_id"], "received_by_member_id", message),
-        actor=current_actor(), member=_named(Member, values["member_id"], "member_id", message),
+        received_by=named_or_422(Member, values["received_by_member_id"], "received_by_member_id", message),
+        actor=current_actor(), member=named_or_422(Member, values["member_id"], "member_id", message),
         note=values["note"],
     )
 

@@ -68,7 +68,7 @@ def _locked_grant(grant_id: int) -> Grant:
     return visible_or_404(db.session.scalar(query))
 
 
-def _named(model, object_id: int | None, field: str, message: str):
+def named_or_422(model, object_id: int | None, field: str, message: str):
     """The object a request body names by id, or a 422 on that field."""
     if object_id is None:
         return None
@@ -149,8 +149,8 @@ def list_grants(args):
 @_errors(400, 409, e409="invalid_transition: the group's status does not allow a new grant")
 def create_grant(values):
     """Record a draft grant to a group (KUBE) or one of its members (UEP), with equipment and/or cash lines."""
-    group = _named(Group, values["group_id"], "group_id", _("Kelompok tidak ditemukan."))
-    member = _named(Member, values["member_id"], "member_id", _("Anggota tidak ditemukan."))
+    group = named_or_422(Group, values["group_id"], "group_id", _("Kelompok tidak ditemukan."))
+    member = named_or_422(Member, values["member_id"], "member_id", _("Anggota tidak ditemukan."))
     return operations.create_grant(values["program"], values["year"], group, values["lines"], current_actor(),
                                    member=member, note=values["note"])
 
@@ -196,7 +196,7 @@ def approve_grant(grant_id):
 def handover_grant(values, grant_id):
     """Hand over an approved grant to the group's ketua (or the UEP member); equipment enters the register."""
     grant = _locked_grant(grant_id)
-    receiver = _named(Member, values["received_by_member_id"], "received_by_member_id",
+    receiver = named_or_422(Member, values["received_by_member_id"], "received_by_member_id",
                       _("Anggota tidak ditemukan."))
     return operations.handover_grant(grant, values["date"], receiver, current_actor())
 
@@ -271,7 +271,7 @@ def create_asset_check(values, group_id):
     """Record a monitoring visit's finding (baik, rusak, hilang, dijual) about one of the group's assets."""
     group = get_group_or_404(group_id)
     message = _("Barang tidak ditemukan di kelompok ini.")
-    asset = _named(Asset, values["asset_id"], "asset_id", message)
+    asset = named_or_422(Asset, values["asset_id"], "asset_id", message)
     if asset.group_id != group.id:
         raise ValidationFailed(message, fields={"asset_id": [message]})
     return operations.record_asset_check(asset, values["checked_on"], values["condition"], values["note"], current_actor())
