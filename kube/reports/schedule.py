@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from kube.core.clock import office_date, office_midnight
+from kube.core.formatting import format_long_date, format_month
 from kube.core.periods import add_months, first_of_month
 
 ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED = "on_time", "late", "missing", "not_due", "not_formed"
@@ -41,3 +42,10 @@ def month_status(period: date, submitted_at: datetime | None, formed_on: date, t
         return ON_TIME if is_on_time(submitted_at, period, due_day) else LATE
     return MISSING if is_due(period, due_day, today) else NOT_DUE
 
+
+
+def reminder_message(leader_name: str, group_name: str, period: date, due_day: int, office: str) -> str:
+    """The WhatsApp reminder to a leader whose report is missing, in Indonesian (naming the month and due date)."""
+    return (f"Yth. {leader_name}, ketua {group_name}: laporan pendapatan bulan {format_month(period, 'id')} "
+            f"belum kami terima (batasnya {format_long_date(due_date(period, due_day), 'id')}). Mohon segera "
+            f"dikirim lewat aplikasi Kube, atau hubungi pendamping bila ada kesulitan. Terima kasih. {office}")

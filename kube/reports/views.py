@@ -9,14 +9,24 @@ from flask_login import current_user
 
 from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import (
-    can_report, can_report_for, can_see_all_groups, can_use_leader_pages, can_verify_reports,
+    can_report,
+    can_report_for,
+    can_see_all_groups,
+    can_use_leader_pages,
+    can_verify_reports,
 )
 from kube.core.clock import office_today
 from kube.core.errors import NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
 from kube.core.forms import show_domain_error
 from kube.core.pagination import page_arg, paginate
-from kube.core.periods import first_of_month, last_complete_month, months_ending, parse_period
+from kube.core.periods import (
+    first_of_month,
+    last_complete_month,
+    months_ending,
+    parse_period,
+)
+from kube.core.phones import whatsapp_link
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
@@ -25,7 +35,7 @@ from kube.groups.queries import current_member_count
 from kube.reports import bp, operations, queries
 from kube.reports.forms import ReportForm, VerifyForm
 from kube.reports.labels import MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS
-from kube.reports.schedule import NOT_FORMED
+from kube.reports.schedule import MISSING, NOT_FORMED, reminder_message
 
 #: How far back the month chooser and the leader's list go.
 MONTHS_OFFERED = 24
@@ -56,13 +66,25 @@ def _after_saving(group: Group) -> str:
 
 def group_panel(group: Group) -> dict:
     """Template values for the group page's report section (`reports/_group_reports.html`): the last 12 months."""
+    months = queries.group_months(group, queries.DISCIPLINE_MONTHS)
     return {
         "report_group": group,
-        "report_months": queries.group_months(group, queries.DISCIPLINE_MONTHS),
+        "report_months": months,
         "report_due_day": queries.due_day(),
         "can_submit_report": group.status == "active" and can_report_for(current_user, group.id),
         "can_verify_report": can_verify_reports(current_user),
+        "report_reminder": _reminder_link(group, months) if can_verify_reports(current_user) else None,
     }
+
+
+def _reminder_link(group: Group, months) -> str | None:
+    """A WhatsApp link reminding the ketua of the newest missing month; None without one or without a mobile number."""
+    missing = next((cell.period for cell in months if cell.status == MISSING), None)
+    ketua = group.ketua
+    if missing is None or ketua is None or group.status != "active":
+        return None
+    message = reminder_message(ketua.name, group.name, missing, queries.due_day(), current_app.config["OFFICE_NAME"])
+    return whatsapp_link(ketua.phone, message)
 
 
 # -- the leader's pages -----------------------------------------------------------------------
