@@ -79,57 +79,53 @@ def timed_command(url: str, args: list[str]) -> tuple[float, str]:
     return seconds, result.output
 
 
-def bare_copy(url: str, out: Path) -> float:
-    """The baseline of a backup, in seconds: the database engine's own copy and nothing else (no manifest, no
-    file format, no hashing): SQLite's backup API into a file, or `pg_dump --format=custom` into a file."""
+def _sqlite_copy(source: str | Path, target: str | Path) -> None:
+    """SQLite's own backup API from one file into another, nothing else."""
     import sqlite3
+
+    source_db, target_db = sqlite3.connect(source), sqlite3.connect(target)
+    source_db.backup(target_db, pages=-1)
+    source_db.close()
+    target_db.close()
+
+
+def _pg_tool(url: str, name: str, *args: str) -> None:
+    """Run pg_dump or pg_restore (the server's version, as Kube picks it) on the database at `url`."""
     import subprocess
 
     import sqlalchemy as sa
 
     from kube.backup.engines import libpq_connection, postgres_tool, server_major
 
+    engine = _postgres_admin(url)
+    with engine.connect() as conn:
+        tool = postgres_tool(name, server_major(conn))
+    engine.dispose()
+    target, env = libpq_connection(sa.engine.make_url(url))
+    subprocess.run([tool, *args, f"--dbname={target}"], env=env, check=True)
+
+
+def bare_copy(url: str, out: Path) -> float:
+    """The baseline of a backup, in seconds: the database engine's own copy and nothing else (no manifest, no
+    file format, no hashing): SQLite's backup API into a file, or `pg_dump --format=custom` into a file."""
     out.unlink(missing_ok=True)
     started = time.perf_counter()
     if url.startswith("sqlite"):
-        source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(out)
-        source.backup(target, pages=-1)
-        source.close()
-        target.close()
+        _sqlite_copy(url.removeprefix("sqlite:///"), out)
     else:
-        engine = _postgres_admin(url)
-        with engine.connect() as conn:
-            pg_dump = postgres_tool("pg_dump", server_major(conn))
-        engine.dispose()
-        target, env = libpq_connection(sa.engine.make_url(url))
-        subprocess.run([pg_dump, "--format=custom", f"--file={out}", f"--dbname={target}"], env=env, check=True)
+        _pg_tool(url, "pg_dump", "--format=custom", f"--file={out}")
     return time.perf_counter() - started
 
 
 def bare_load(copy: Path, target_url: str) -> float:
     """The baseline of a restore, in seconds: SQLite's backup API from the copy, or `pg_restore` into the empty
     database `target_url`, and nothing else (no verification, no check against a manifest)."""
-    import sqlite3
-    import subprocess
-
-    import sqlalchemy as sa
-
-    from kube.backup.engines import libpq_connection, postgres_tool, server_major
-
     started = time.perf_counter()
     if target_url.startswith("sqlite"):
-        source, target = sqlite3.connect(copy), sqlite3.connect(target_url.removeprefix("sqlite:///"))
-        source.backup(target, pages=-1)
-        source.close()
-        target.close()
+        _sqlite_copy(copy, target_url.removeprefix("sqlite:///"))
     else:
-        engine = _postgres_admin(target_url)
-        with engine.connect() as conn:
-            pg_restore = postgres_tool("pg_restore", server_major(conn))
-        engine.dispose()
-        target, env = libpq_connection(sa.engine.make_url(target_url))
-        subprocess.run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                        f"--dbname={target}", str(copy)], env=env, check=True)
+        _pg_tool(target_url, "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                 str(copy))
     return time.perf_counter() - started
 
 

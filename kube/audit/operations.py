@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import has_request_context, request
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from kube.audit.models import AuditEntry, PersonalDataAccess, PersonalDataAccessSubject
 from kube.extensions import db
@@ -50,9 +50,15 @@ def record_access(kind: str, *, actor, member_ids: Iterable[int] = (), export: s
     return access
 
 
-def accesses_to_person(nik: str) -> Select:
-    """Accesses that showed any membership of the person with this NIK, newest first."""
+def showed_person(nik) -> ColumnElement[bool]:
+    """The condition on PersonalDataAccess: it showed any membership of the person with this NIK (a value or
+    a scalar subquery), a person who moved groups being one person."""
     shown = (select(PersonalDataAccessSubject.access_id)
              .join(Member, Member.id == PersonalDataAccessSubject.member_id).where(Member.nik == nik))
-    return (select(PersonalDataAccess).where(PersonalDataAccess.id.in_(shown))
+    return PersonalDataAccess.id.in_(shown)
+
+
+def accesses_to_person(nik: str) -> Select:
+    """Accesses that showed any membership of the person with this NIK, newest first."""
+    return (select(PersonalDataAccess).where(showed_person(nik))
             .order_by(PersonalDataAccess.at.desc(), PersonalDataAccess.id.desc()))

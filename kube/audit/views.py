@@ -7,7 +7,8 @@ from flask import Response, current_app, render_template, request
 from sqlalchemy import Select, select
 
 from kube.audit import bp, exporter, labels
-from kube.audit.models import AuditEntry, PersonalDataAccess, PersonalDataAccessSubject
+from kube.audit.models import AuditEntry, PersonalDataAccess
+from kube.audit.operations import showed_person
 from kube.auth.permissions import allowed
 from kube.auth.roles import can_read_audit_log
 from kube.core.clock import office_midnight, office_today
@@ -69,11 +70,8 @@ def _access_query(filters: dict[str, str]) -> Select:
     if filters["kind"]:
         query = query.where(PersonalDataAccess.kind == filters["kind"])
     if filters["member"]:
-        # Per person: any of their memberships, matched by NIK (a person who moved groups is one person).
         same_person = select(Member.nik).where(Member.id == _member_id(filters["member"])).scalar_subquery()
-        shown = (select(PersonalDataAccessSubject.access_id)
-                 .join(Member, Member.id == PersonalDataAccessSubject.member_id).where(Member.nik == same_person))
-        query = query.where(PersonalDataAccess.id.in_(shown))
+        query = query.where(showed_person(same_person))
     return _in_days(query, PersonalDataAccess.at, filters)
 
 
