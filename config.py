@@ -123,6 +123,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Ingat saya di HP ini": a leader reports once a month from their own phone; logout, a password reset
+    #: or deactivation ends it sooner (the cookie carries the account's session version).
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("KUBE_REMEMBER_DAYS", "60")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
 
@@ -206,6 +209,9 @@ class Config:
     #: The day the office started recording grants in Kube (YYYY-MM-DD); grants handed over before it are
     #: recorded as history. Empty: the day the database was created (kube.ledger.history.go_live_date).
     GO_LIVE_DATE = os.environ.get("KUBE_GO_LIVE_DATE") or None
+    #: Approving a grant whose group, UEP member or family card (KK) had another grant approved or handed over
+    #: within this many months needs the approver's written reason (a guard against paying twice).
+    GRANT_RECENT_MONTHS = int(os.environ.get("KUBE_GRANT_RECENT_MONTHS", "12"))
     #: Printed (with a QR code) on every letter as the address of its public verification page.
     PUBLIC_BASE_URL = os.environ.get("KUBE_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     #: Stamp duty (UU 10/2020): a receipt above this many Rupiah carries a meterai of STAMP_DUTY_AMOUNT.
@@ -236,6 +242,8 @@ class Config:
         if not 1 <= settings.get("REPORT_DUE_DAY", 10) <= 28:
             raise ConfigError("KUBE_REPORT_DUE_DAY must be 1..28 (a day every month has)")
         _check_letter_number_pattern(settings.get("LETTER_NUMBER_PATTERN", cls.LETTER_NUMBER_PATTERN))
+        if not 1 <= settings.get("GRANT_RECENT_MONTHS", cls.GRANT_RECENT_MONTHS) <= 120:
+            raise ConfigError("KUBE_GRANT_RECENT_MONTHS must be 1..120")
         settings["GO_LIVE_DATE"] = _go_live_date(settings.get("GO_LIVE_DATE"))
         _check_office_logo(settings.get("OFFICE_LOGO", cls.OFFICE_LOGO))
         uri = settings["SQLALCHEMY_DATABASE_URI"]

@@ -105,6 +105,9 @@ def make_budget(actor, program: str = "KUBE", year: int = 2025, amount: int = 20
     return operations.create_budget(program, year, amount, source, actor)
 
 
+FACTORY_OVERRIDE_REASON = "Tambahan modal yang disetujui setelah kunjungan lapangan"
+
+
 def make_grant(maker, checker=None, status: str = "draft", group=None, lines=None, program: str = "KUBE",
                year: int = 2025, member=None, handover_date: date = date(2025, 8, 28)):
     """A grant moved to `status` (draft, submitted, approved, handed_over, cancelled); flushed."""
@@ -117,7 +120,8 @@ def make_grant(maker, checker=None, status: str = "draft", group=None, lines=Non
     if status in ("submitted", "approved", "handed_over"):
         operations.submit_grant(grant, maker)
     if status in ("approved", "handed_over"):
-        operations.approve_grant(grant, checker, today=date(2025, 8, 1))
+        # A second grant to the same group within a year needs the approver's reason (ignored on a first one).
+        operations.approve_grant(grant, checker, today=date(2025, 8, 1), override_reason=FACTORY_OVERRIDE_REASON)
         # Approved on the day its journal entry says, so handover dates do not depend on when tests run.
         grant.approved_at = datetime(2025, 8, 1, 3, 0, tzinfo=timezone.utc)
     if status == "handed_over":

@@ -121,9 +121,10 @@ def test_admin_records_a_historical_grant_handed_over_with_the_archives_dates(cl
              "unit": "buah", "unit_value": 90_000, "total": 4_500_000},
         ],
         "total": 17_500_000, "status": "handed_over", "recorded_by": admin.id, "approved_by": None,
-        "handover_date": "2024-03-20", "letter_number": HISTORY_NUMBER, "historical": True,
+        "handover_date": "2024-03-20", "letter_number": HISTORY_NUMBER, "historical": True, "override_reason": None,
     }
-    assert client.get(f"/api/v1/grants/{body['id']}", headers=bearer(world["viewer"])).get_json() == body
+    assert client.get(f"/api/v1/grants/{body['id']}", headers=bearer(world["viewer"])).get_json() == body | {
+        "prior_grants": []}
 
     grant = db.session.get(Grant, body["id"])
     assert grant.historical and grant.approved_by_id is None and grant.handed_over_by_id is None

@@ -320,7 +320,7 @@ def test_after_importing_a_2024_grant_and_flat_income_the_group_is_flagged_as_if
             frozen(jakarta(2024, 6, 20))
             grant = ledger.create_grant("KUBE", 2024, twin, TENT_LINES, staff["maker"])
             ledger.submit_grant(grant, staff["maker"])
-            ledger.approve_grant(grant, staff["checker"])
+            ledger.approve_grant(grant, staff["checker"], override_reason="Tambahan setelah riwayat impor")
             ledger.handover_grant(grant, date(2024, 6, 20), twin.ketua, staff["maker"])
         db.session.commit()
 

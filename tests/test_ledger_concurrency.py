@@ -42,7 +42,7 @@ def test_concurrent_approvals_never_exceed_the_pagu(app, db):
                 grant = _db.session.get(Grant, grant_id)
                 actor = _db.session.get(User, checker_id)
                 barrier.wait(timeout=30)
-                operations.approve_grant(grant, actor)
+                operations.approve_grant(grant, actor, override_reason="Uji bersamaan: anggaran yang sama")
                 _db.session.commit()
                 result = ("approved", 200)
             except BudgetExceeded as refused:

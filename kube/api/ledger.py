@@ -16,6 +16,7 @@ from kube.api.access import ApiBlueprint, api_access, current_actor, error_docum
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.api.idempotency import idempotent
 from kube.api.ledger_schemas import (
+    ApproveSchema,
     AssetCheckCreateSchema,
     AssetCheckSchema,
     AssetSchema,
@@ -24,6 +25,7 @@ from kube.api.ledger_schemas import (
     BudgetSchema,
     CancelSchema,
     GrantCreateSchema,
+    GrantDetailSchema,
     GrantListArgsSchema,
     GrantSchema,
     HandoverSchema,
@@ -157,11 +159,16 @@ def create_grant(values):
 
 @blp.route("/grants/<int:grant_id>", methods=["GET"])
 @api_access(blp, can_log_in)
-@blp.response(200, GrantSchema)
+@blp.response(200, GrantDetailSchema)
 @_errors(404)
 def get_grant(grant_id):
-    """One grant; a leader may read only their own group's."""
-    return visible_grant(grant_id)
+    """One grant with the recipient's other grants (a leader sees only their own group's)."""
+    grant = visible_grant(grant_id)
+    prior = operations.prior_grants(grant)
+    if not can_see_all_groups(current_actor()):  # other groups' grants (same KK) are the office's to see
+        prior = [other for other in prior if other.group_id == grant.group_id]
+    grant.prior_grants = prior  # read by GrantDetailSchema; not a mapped column
+    return grant
 
 
 @blp.route("/grants/<int:grant_id>/submit", methods=["POST"])
@@ -176,15 +183,18 @@ def submit_grant(grant_id):
 
 @blp.route("/grants/<int:grant_id>/approve", methods=["POST"])
 @api_access(blp, can_record_grants)
-@idempotent(blp)
+@idempotent(blp, also_422=_INVALID_FIELDS + "; override_reason shorter than 10 characters")
+@blp.arguments(ApproveSchema, required=False)
 @blp.response(200, GrantSchema, description="Approved: the budget is committed")
 @_errors(403, 404, 409,
          e403="forbidden: the officer who recorded the grant may not approve it (maker-checker), or role not allowed",
-         e409="budget_exceeded: the budget's remaining amount is smaller than the grant; or invalid_transition: "
-              "not submitted, or the group is not active")
-def approve_grant(grant_id):
+         e409="budget_exceeded: the budget's remaining amount is smaller than the grant; recent_grant: the group, "
+              "UEP member or KK had another grant within 12 months and no override_reason was given; or "
+              "invalid_transition: not submitted, or the group is not active")
+def approve_grant(values, grant_id):
     """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
-    return operations.approve_grant(_locked_grant(grant_id), current_actor())
+    return operations.approve_grant(_locked_grant(grant_id), current_actor(),
+                                    override_reason=values.get("override_reason"))
 
 
 @blp.route("/grants/<int:grant_id>/handover", methods=["POST"])

@@ -82,6 +82,38 @@ class GrantSchema(Schema):
     historical = fields.Boolean(required=True, metadata={
         "description": "Handed over before Kube went live and recorded from the archive (riwayat); "
                        "its letter is the paper original, of which a scan may be kept"})
+    override_reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "Why it was approved although the recipient had another grant within GRANT_RECENT_MONTHS"})
+
+
+class PriorGrantSchema(Schema):
+    """Another grant to the same group, UEP member or family card (KK), as the approver sees it."""
+
+    id = fields.Integer(required=True)
+    program = fields.String(required=True, validate=validate.OneOf(PROGRAMS))
+    year = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(GRANT_STATUSES))
+    handover_date = fields.Date(required=True, allow_none=True)
+    group_id = fields.Integer(required=True)
+    group_name = fields.String(required=True, attribute="group.name")
+    member_id = fields.Integer(required=True, allow_none=True, metadata={"description": "UEP only: the recipient"})
+    member_name = fields.Function(lambda grant: grant.member.name if grant.member else None, required=True,
+                                  allow_none=True, metadata={"type": "string"})
+
+
+class GrantDetailSchema(GrantSchema):
+    """One grant with the recipient's other grants (any program and year, any status but cancelled)."""
+
+    prior_grants = fields.List(fields.Nested(PriorGrantSchema), required=True)
+
+
+class ApproveSchema(InputSchema):
+    """Approving a grant; the reason is required when the recipient had another grant within a year."""
+
+    override_reason = Text(multiline=True, validate=length(maximum=500), metadata={
+        "description": "At least 10 characters; needed when the group, UEP member or KK had another grant "
+                       "approved or handed over within GRANT_RECENT_MONTHS (12), otherwise 409 recent_grant"})
 
 
 class GrantListArgsSchema(PageArgsSchema):

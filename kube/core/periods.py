@@ -1,6 +1,8 @@
 """Monthly periods (`YYYY-MM`): parsing, arithmetic and month indexes."""
 from __future__ import annotations
 
+import calendar
+
 import re
 from datetime import date
 
@@ -34,6 +36,12 @@ def from_month_index(index: int) -> date:
 def add_months(value: date, months: int) -> date:
     """The first day of the month `months` after (or before) this one."""
     return from_month_index(month_index(value) + months)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier, or that month's last day when it is shorter (31 March -> 28 February)."""
+    first = add_months(day, -months)
+    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
 
 
 def format_month_index(index: int) -> str:

@@ -31,8 +31,12 @@ STALL_STOCK = [
 UEP_CASH = [{"kind": "cash", "item": "Modal usaha perorangan (UEP)", "unit_value": 2_500_000}]
 
 
+#: Given on every demo approval; kept only where the group had another grant within a year.
+DEMO_OVERRIDE_REASON = "Tambahan modal setelah kunjungan lapangan: usaha berkembang"
+
+
 def _approve_in_the_past(grant, checker, on: date) -> None:
-    ledger.approve_grant(grant, checker, today=on)
+    ledger.approve_grant(grant, checker, today=on, override_reason=DEMO_OVERRIDE_REASON)
     # Demo history: the approval happened on that day, not at the moment the demo is loaded.
     grant.approved_at = datetime.combine(on, time(9), tzinfo=timezone.utc)
 

@@ -146,6 +146,14 @@ class ConfirmActionForm(KubeForm):
     submit = SubmitField(_l("Ya, lanjutkan"))
 
 
+class ApproveForm(ConfirmActionForm):
+    """Approve a grant; a reason is needed when the recipient had another grant within a year (the rule's own)."""
+
+    override_reason = TextAreaField(_l("Alasan menyetujui bantuan kedua"), validators=[Optional(), max_length(500)],
+                                    description=_l("Wajib diisi, paling sedikit 10 karakter, bila penerima mendapat "
+                                                   "bantuan lain dalam 12 bulan terakhir; tercatat di log audit."))
+
+
 class HandoverForm(KubeForm):
     """The handover: when, and which member signs for it."""
 

@@ -90,6 +90,8 @@ class Grant(db.Model):
     received_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Why the approver approved although the recipient had another grant within GRANT_RECENT_MONTHS.
+    override_reason: Mapped[str | None] = mapped_column(String(500))
     #: Berita Acara number, assigned at handover (or, for a historical grant, the one on the paper letter).
     letter_number: Mapped[str | None] = mapped_column(String(80))
     #: Handed over before Kube went live and recorded afterwards from the archive (kube.ledger.history).

@@ -5,17 +5,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from kube.audit.operations import record_audit
 from kube.auth.models import User
 from kube.core.clock import office_date, office_today, utc_now
 from kube.core.dates import check_recorded_date
-from kube.core.formatting import format_rupiah
+from kube.core.formatting import format_long_date, format_rupiah
 from kube.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from kube.core.periods import months_before
+from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.labels import group_status
 from kube.groups.models import Group, Member
@@ -35,12 +38,20 @@ GRANT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 #: No single line or grant may exceed this (a typo guard: Rp1 triliun).
 MAX_AMOUNT = 1_000_000_000_000
+#: A second grant within GRANT_RECENT_MONTHS is approved only with a reason this long (characters).
+OVERRIDE_REASON_MIN, OVERRIDE_REASON_MAX = 10, 500
 
 
 class BudgetExceeded(Conflict):
     """Approving would commit more than the budget has left."""
 
     code = "budget_exceeded"
+
+
+class RecentGrant(Conflict):
+    """The recipient had another grant approved or handed over recently; approving needs a written reason."""
+
+    code = "recent_grant"
 
 
 class UnbalancedEntry(DomainError):
@@ -343,8 +354,62 @@ def submit_grant(grant: Grant, actor: User) -> Grant:
     return grant
 
 
-def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant:
-    """Approve a submitted grant: another officer than its maker, an active group, enough budget left."""
+def prior_grants(grant: Grant) -> list[Grant]:
+    """Every other grant but cancelled ones to the same group, the same UEP member or a member on the same KK.
+
+    The family cards are the UEP member's, or for a KUBE grant those of the group's current members:
+    a UEP grant to someone of the same family in another group is the same household paid again.
+    Newest first (handover, else approval, else recording).
+    """
+    if grant.member is not None:
+        family_cards = select(Member.kk).where(Member.id == grant.member_id)
+    else:
+        family_cards = select(Member.kk).where(Member.group_id == grant.group_id, Member.left_on.is_(None))
+    same_family = select(Member.id).where(Member.kk.in_(family_cards))
+    found = db.session.scalars(
+        select(Grant)
+        .options(joinedload(Grant.group), joinedload(Grant.member), joinedload(Grant.budget))
+        .where(Grant.id != grant.id, Grant.status != "cancelled",
+               or_(Grant.group_id == grant.group_id, Grant.member_id.in_(same_family)))
+    ).unique()
+    return sorted(found, key=lambda other: (grant_given_on(other) or office_date(other.recorded_at), other.id),
+                  reverse=True)
+
+
+def grant_given_on(grant: Grant) -> date | None:
+    """The day a grant was given: its handover, else its approval (office date); None before approval."""
+    if grant.handover_date is not None:
+        return grant.handover_date
+    return office_date(grant.approved_at) if grant.approved_at is not None else None
+
+
+def recent_grants(grant: Grant, today: date) -> list[Grant]:
+    """The prior grants approved or handed over on or after the same day GRANT_RECENT_MONTHS months before `today`."""
+    since = months_before(today, int(current_app.config["GRANT_RECENT_MONTHS"]))
+    return [other for other in prior_grants(grant)
+            if other.status in ("approved", "handed_over") and (grant_given_on(other) or date.min) >= since]
+
+
+def _clean_override_reason(reason: str | None) -> str | None:
+    reason = (reason or "").strip()
+    if not reason:
+        return None
+    if has_control_characters(reason, multiline=True):
+        raise _invalid("override_reason", str(CONTROL_MESSAGE))
+    if len(reason) < OVERRIDE_REASON_MIN:
+        raise _invalid("override_reason", _("Alasan paling sedikit %(n)d karakter.", n=OVERRIDE_REASON_MIN))
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise _invalid("override_reason", _("Alasan paling banyak %(n)d karakter.", n=OVERRIDE_REASON_MAX))
+    return reason
+
+
+def approve_grant(grant: Grant, actor: User, today: date | None = None, override_reason: str | None = None) -> Grant:
+    """Approve a submitted grant: another officer than its maker, an active group, enough budget left.
+
+    When the recipient had another grant within GRANT_RECENT_MONTHS, only with the approver's reason
+    (RecentGrant otherwise); that reason is kept on the grant and in the audit log (otherwise ignored).
+    """
+    today = today or office_today()
     lock_grant(grant)
     if grant.status != "submitted":
         _move(grant, "approved")  # raises with the right message
@@ -352,13 +417,30 @@ def approve_grant(grant: Grant, actor: User, today: date | None = None) -> Grant
         raise PermissionDenied(_("Bantuan harus disetujui oleh petugas lain dari yang mencatatnya."))
     if grant.group.status != "active":
         raise InvalidTransition(_("Kelompok harus berstatus aktif agar bantuan dapat disetujui."))
+    recent = recent_grants(grant, today)
+    # The reason belongs to a second grant within the period; on any other approval it is not asked for nor kept.
+    reason = _clean_override_reason(override_reason) if recent else None
+    if recent and reason is None:
+        raise RecentGrant(
+            _("Penerima ini sudah mendapat bantuan dalam %(n)d bulan terakhir: %(list)s. Tulis alasan (paling "
+              "sedikit %(min)d karakter) untuk tetap menyetujui.", n=current_app.config["GRANT_RECENT_MONTHS"],
+              list="; ".join(_recent_grant_text(other) for other in recent), min=OVERRIDE_REASON_MIN),
+            fields={"override_reason": [_("Wajib diisi karena penerima mendapat bantuan lain dalam setahun.")]},
+            recent_grants=[other.id for other in recent])
     budget = lock_budget(grant.budget)
     check_budget_left(budget, grant.total)
     _move(grant, "approved")
     grant.approved_by_id, grant.approved_at = actor.id, utc_now()
-    post_commitment(grant, budget, actor, today or office_today())
-    record_audit("grant.approve", "grant", grant.id, f"{grant.total}", actor=actor)
+    grant.override_reason = reason
+    post_commitment(grant, budget, actor, today)
+    detail = f"{grant.total}" + (f"; alasan bantuan kedua: {reason}" if reason else "")
+    record_audit("grant.approve", "grant", grant.id, detail, actor=actor)
     return grant
+
+
+def _recent_grant_text(grant: Grant) -> str:
+    return _("#%(id)d %(p)s %(y)d %(t)s (%(s)s %(d)s)", id=grant.id, p=grant.program, y=grant.year,
+             t=format_rupiah(grant.total), s=grant_status(grant.status), d=format_long_date(grant_given_on(grant)))
 
 
 def check_budget_left(budget: Budget, amount: int) -> None:

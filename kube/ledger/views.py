@@ -26,8 +26,8 @@ from kube.groups.models import Group, Member
 from kube.groups.queries import RegionCatalogue
 from kube.ledger import bp, history, labels, operations, queries
 from kube.ledger.forms import (
-    MORE_ROWS, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm, GrantForm,
-    HandoverForm, LetterScanForm,
+    MORE_ROWS, ApproveForm, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm,
+    GrantForm, HandoverForm, LetterScanForm,
 )
 from kube.ledger.labels import GRANT_STATUS_LABELS, PROGRAM_LABELS, condition_label
 from kube.ledger.models import Account, Asset, Budget, Grant
@@ -216,8 +216,11 @@ def grant_detail(grant_id: int):
     """A grant: lines, total, status history, maker and approver, handover, letter number and actions."""
     grant = _grant_or_404(grant_id, with_history=True)
     actions = []
+    # Maker-checker: the officer who recorded a grant is told another officer approves it, not offered a refusal.
+    is_maker = grant.recorded_by_id == current_user.id
     if can_record_grants(current_user):
-        actions = [(to, ACTION_ENDPOINTS[to]) for to in operations.GRANT_TRANSITIONS[grant.status]]
+        actions = [(to, ACTION_ENDPOINTS[to]) for to in operations.GRANT_TRANSITIONS[grant.status]
+                   if not (to == "approved" and is_maker)]
     entries = queries.grant_entries(grant) if can_see_all_groups(current_user) else []
     # A historical grant's letter is on paper; Kube has it only once a scan is uploaded.
     has_letter = bool(grant.letter_number) and (not grant.historical or history.has_letter(grant.id))
@@ -231,6 +234,7 @@ def grant_detail(grant_id: int):
             and "ledger.grant_letter_scan" in current_app.view_functions:
         scan_form = LetterScanForm()
     return render_template("ledger/grant_detail.html", grant=grant, actions=actions, entries=entries,
+                           awaits_other_approver=is_maker and grant.status == "submitted",
                            letter_links=letter_links, scan_form=scan_form,
                            scan_max_mb=history.SCAN_MAX_BYTES // (1024 * 1024),
                            # History keeps only the approval's day (office midnight); its UTC date is the day before.
@@ -258,18 +262,21 @@ def grant_submit(grant_id: int):
 def grant_approve(grant_id: int):
     """Show the budget left, then approve (commit the money); maker-checker and budget refusals are shown."""
     grant = _grant_or_404(grant_id)
-    form = ConfirmActionForm()
+    form = ApproveForm()
     if form.validate_on_submit():
         with attempt(form) as outcome:
-            operations.approve_grant(grant, current_user)
+            operations.approve_grant(grant, current_user, override_reason=form.override_reason.data)
         if outcome.ok:
             flash(_("Bantuan #%(id)d disetujui; %(t)s terikat pada pagu %(p)s %(y)d.", id=grant.id,
                     t=format_rupiah(grant.total), p=grant.budget.program, y=grant.budget.year), "success")
             return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
     figures = operations.budget_figures([grant.budget])[grant.budget_id]
+    recent = {other.id for other in operations.recent_grants(grant, office_today())}
     return render_template("ledger/grant_confirm.html", form=form, grant=grant, to="approved",
                            allowed="approved" in operations.GRANT_TRANSITIONS[grant.status], figures=figures,
-                           is_maker=grant.recorded_by_id == current_user.id)
+                           is_maker=grant.recorded_by_id == current_user.id,
+                           prior_grants=operations.prior_grants(grant), recent_ids=recent,
+                           recent_months=current_app.config["GRANT_RECENT_MONTHS"])
 
 
 @bp.route("/grants/<int:grant_id>/handover", methods=["GET", "POST"])

@@ -183,7 +183,8 @@ def _demo_grant_month(group: Group, wanted: int, today: date, admin: User | None
     grant = ledger.create_grant("KUBE", year, group, DEMO_GRANT_LINES, maker, note="Bantuan demo: tenda dan kursi")
     ledger.submit_grant(grant, maker)
     approved_on = handover - timedelta(days=14)
-    ledger.approve_grant(grant, checker, today=approved_on)
+    ledger.approve_grant(grant, checker, today=approved_on,
+                         override_reason="Demo: peralatan tambahan setelah kunjungan lapangan")
     # The demo replays history: the approval happened two weeks before the handover, not now.
     grant.approved_at = datetime.combine(approved_on, datetime.min.time(), tzinfo=timezone.utc)
     ledger.handover_grant(grant, handover, group.ketua, maker, today=today)
