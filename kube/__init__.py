@@ -109,11 +109,13 @@ def register_blueprints(app: Flask) -> None:
     from kube.monitoring import views as _monitoring_views  # noqa: F401
     from kube.privacy import bp as privacy_bp
     from kube.privacy import views as _privacy_views  # noqa: F401
+    from kube.pwa import bp as pwa_bp
+    from kube.pwa import views as _pwa_views  # noqa: F401
     from kube.reports import bp as reports_bp
     from kube.reports import views as _reports_views  # noqa: F401
 
     for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, reports_bp, ledger_bp, monitoring_bp, privacy_bp, docs_bp,
-                      history_bp):
+                      history_bp, pwa_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

@@ -27,7 +27,7 @@ class LoginForm(KubeForm):
 
     username = StringField(_l("Nama pengguna"), validators=[REQUIRED, Length(max=64)])
     password = PasswordField(_l("Kata sandi"), validators=[REQUIRED, Length(max=MAX_PASSWORD_LENGTH)])
-    remember = BooleanField(_l("Ingat saya di perangkat ini"))
+    remember = BooleanField(_l("Ingat saya di HP ini"))
     submit = SubmitField(_l("Masuk"))
 
 
