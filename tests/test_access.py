@@ -53,6 +53,7 @@ ACCESS = {
     "groups.edit": {"admin", "officer", "leader"},
     "groups.transition": {"admin", "officer"},
     "groups.leader_new": {"admin", "officer"},
+    "groups.leader_sign_out": {"admin", "officer"},
     "groups.member_new": {"admin", "officer"},
     "groups.member_edit": {"admin", "officer", "leader"},
     "groups.member_leave": {"admin", "officer"},
@@ -73,6 +74,8 @@ ACCESS = {
     "audit.export": {"admin"},
     "api_privacy.member_access_log": {"admin"},
     "privacy.notice": PUBLIC,
+    "pwa.manifest": PUBLIC,  # the installable web app: no personal data
+    "pwa.service_worker": PUBLIC,
     "privacy.person_report_page": {"admin"},
     "privacy.person_report_pdf": {"admin"},
     "api_people.person_report_api": {"admin"},

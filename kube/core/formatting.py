@@ -79,6 +79,11 @@ def format_long_date(value: date | datetime | None, locale: LocaleLike = None) -
     return babel_dates.format_date(value, "d MMMM y", locale=_locale(locale))
 
 
+def format_day_month(value: date, locale: LocaleLike = None) -> str:
+    """A day without its year, for a date the sentence places in a year already: `10 Desember`."""
+    return babel_dates.format_date(value, "d MMMM", locale=_locale(locale))
+
+
 def format_month(value: date | None, locale: LocaleLike = None) -> str:
     """A month (its first day) as `Agustus 2024`."""
     if value is None:

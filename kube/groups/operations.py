@@ -399,6 +399,25 @@ def create_leader_account(group: Group, username: str, full_name: str, password:
     return user
 
 
+def group_leader_or_404(group: Group, user_id: int) -> User:
+    """The leader account `user_id` of this group; NotFound for any other account."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != LEADER or user.group_id != group.id:
+        raise NotFound(_("Akun ketua tidak ditemukan di kelompok ini."))
+    return user
+
+
+def sign_out_leader(group: Group, leader: User, actor: User) -> None:
+    """End the leader's logins on every phone (a lost or shared phone): their sessions and "ingat saya" cookies.
+
+    The account stays usable: the leader logs in again with the same password.
+    """
+    from kube.auth.operations import end_sessions
+
+    end_sessions(leader, actor=actor)
+    record_audit("group.leader_sign_out", "group", group.id, leader.username, actor=actor)
+
+
 def leader_link_for_code(group_code: str, role: str) -> dict:
     """Extra account values for `user create --group CODE` (CLI)."""
     if role != LEADER:

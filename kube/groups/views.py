@@ -14,7 +14,8 @@ from kube.auth.roles import (
     LEADER, OFFICER, can_edit_group_details, can_manage_groups, can_see_all_groups, can_see_full_nik,
     can_use_leader_pages,
 )
-from kube.core.errors import DomainError, NeedsConfirmation
+from kube.auth.forms import ConfirmForm
+from kube.core.errors import DomainError, NeedsConfirmation, NotFound
 from kube.core.pagination import paginate
 from kube.core.transaction import attempt, committed_after_response
 from kube.extensions import db
@@ -75,8 +76,13 @@ def index():
 @bp.route("/groups/<int:group_id>")
 @login_required
 def detail(group_id: int):
-    """A group's facts, members (current and former), status history, leader logins and next steps."""
+    """A group's facts, members (current and former), status history, leader logins and next steps.
+
+    The group's own leader gets a page of their own (`_leader_view`).
+    """
     get_group_or_404(group_id)  # the access rule, before anything is shown
+    if can_use_leader_pages(current_user):
+        return _leader_view(group_id)
     group = db.session.get(Group, group_id, populate_existing=True, options=[
         joinedload(Group.kelurahan),
         joinedload(Group.officer),
@@ -102,6 +108,32 @@ def detail(group_id: int):
         full_nik=full_nik, monitoring=monitoring_panel(group),
         **reports_panel(group), **ledger_panel(group),
     )
+
+
+def _leader_view(group_id: int):
+    """The leader's view of their own group: its facts and its members' names and roles, nothing more.
+
+    No welfare labels (desil, miskin ekstrem), no NIK or No. KK (not even masked), no status history
+    and no links to change what the office keeps (name, kelurahan, formed date, bank account, officer):
+    a leader sees their neighbours here, and none of it is theirs to judge or to change.
+    """
+    group = db.session.get(Group, group_id, populate_existing=True, options=[
+        joinedload(Group.kelurahan), joinedload(Group.officer), selectinload(Group.members),
+    ])
+    kecamatan = db.session.get(Region, group.kelurahan.parent_code)
+    return render_template("groups/leader_view.html", group=group, kecamatan=kecamatan,
+                           current=group.current_members,
+                           can_edit_members=group.status in operations.OPEN_STATUSES)
+
+
+def _refuse_office_fields(fields: tuple[str, ...], leader_fields: tuple[str, ...]) -> None:
+    """403 when a leader posts a field only the office changes (their own form never sends one).
+
+    The same refusal as the API's: what oversees the group or identifies a member is not its leader's.
+    """
+    if request.method == "POST" and not can_manage_groups(current_user) and \
+            (set(request.form) & set(fields)) - set(leader_fields):
+        abort(403)
 
 
 def _group_form_choices(form, officer_id: int | None = None) -> None:
@@ -145,6 +177,7 @@ def new():
 def edit(group_id: int):
     """Change a group's details; a leader may change their own group's address only."""
     group = get_group_or_404(group_id)
+    _refuse_office_fields(operations.GROUP_FIELDS, operations.LEADER_GROUP_FIELDS)
     form = (GroupForm if can_manage_groups(current_user) else GroupContactForm)(obj=group)
     _group_form_choices(form, officer_id=group.officer_id)
     if form.validate_on_submit():
@@ -197,6 +230,31 @@ def leader_new(group_id: int):
             flash(_("Akun ketua %(u)s dibuat untuk %(c)s.", u=user.username, c=group.code), "success")
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template("groups/leader_form.html", form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/leaders/<int:user_id>/sign-out", methods=["GET", "POST"])
+@allowed(can_manage_groups)
+def leader_sign_out(group_id: int, user_id: int):
+    """After confirmation, end a leader's logins on every phone; they log in again with their password."""
+    group = get_group_or_404(group_id)
+    try:
+        leader = operations.group_leader_or_404(group, user_id)
+    except NotFound:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with attempt() as outcome:
+            operations.sign_out_leader(group, leader, current_user)
+        if outcome.ok:
+            flash(_("%(u)s dikeluarkan dari semua HP; ketua masuk lagi dengan kata sandinya.", u=leader.username),
+                  "success")
+        return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template(
+        "confirm.html", form=form, title=_("Keluarkan akun ketua dari semua HP"),
+        question=_("Keluarkan %(u)s (%(n)s) dari semua HP dan browser, termasuk yang diingat selama 60 hari? "
+                   "Pakai ini bila HP ketua hilang atau dipakai orang lain.", u=leader.username, n=leader.full_name),
+        cancel_url=url_for("groups.detail", group_id=group.id),
+    )
 
 
 # -- members ----------------------------------------------------------------------------------
@@ -275,6 +333,7 @@ def member_edit(member_id: int):
     member = get_member_or_404(member_id)
     group = member.group
     form_class = MemberForm if can_manage_groups(current_user) else MemberContactForm
+    _refuse_office_fields(operations.MEMBER_FIELDS, operations.LEADER_MEMBER_FIELDS)
     form = form_class(obj=member)
     _member_form_choices(form)
     checks = operations.MemberChecks()

@@ -10,15 +10,29 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from kube.core.formatting import format_amount_input
 from kube.core.forms import KubeForm, RupiahField
+
+
+class GroupedRupiahField(RupiahField):
+    """A Rupiah amount that is shown back with its thousands grouped (`210.770.000`) once it was read.
+
+    The leader checks the figure the form asks about; `210770000` is hard to read on a phone. A
+    refused amount is shown as typed so it can be corrected.
+    """
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return format_amount_input(self.data)
+        return super()._value()
 
 
 class ReportForm(KubeForm):
     """A group's revenue, expenses, active members and note for one month."""
 
-    revenue = RupiahField(_l("Omzet (pendapatan kotor) bulan ini"),
+    revenue = GroupedRupiahField(_l("Omzet (pendapatan kotor) bulan ini"),
                           description=_l("Dalam Rupiah, tanpa desimal. Contoh: 1.500.000"))
-    expenses = RupiahField(_l("Biaya (pengeluaran usaha) bulan ini"),
+    expenses = GroupedRupiahField(_l("Biaya (pengeluaran usaha) bulan ini"),
                            description=_l("Dalam Rupiah, tanpa desimal. Contoh: 400.000"))
     active_members = IntegerField(_l("Anggota yang aktif bekerja"), validators=[Optional()],
                                   description=_l("Kosongkan untuk memakai jumlah anggota sekarang."))

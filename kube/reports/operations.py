@@ -18,7 +18,8 @@ All enforced here so the pages and the API share them:
   than OUTLIER_FACTOR times revenue (with no revenue, any expenses), or net beyond OUTLIER_FACTOR times
   the absolute median net of the group's latest OUTLIER_HISTORY reports before this month (only when
   there is at least one such report and the median is not 0; the absolute value keeps the rule
-  meaningful for a group whose usual month is a loss).
+  meaningful for a group whose usual month is a loss). The question names the field typed wrong
+  (revenue, expenses or both) with its amount and its usual value (`unusual_figures`).
 - A month's report is due by day REPORT_DUE_DAY of the next month (`kube.reports.schedule`).
   Corrections do not move `submitted_at`; `submitted_by` and `entered_on_behalf` describe whoever
   entered the values now stored.
@@ -46,7 +47,7 @@ from kube.extensions import db
 from kube.groups.models import Group
 from kube.reports.models import IncomeReport
 from kube.groups.queries import current_member_count
-from kube.reports.queries import OUTLIER_HISTORY, earlier_nets, get_report
+from kube.reports.queries import OUTLIER_HISTORY, earlier_figures, get_report
 
 #: The fields a report carries, in the names the form, the API and the operations share.
 REPORT_FIELDS = ("revenue", "expenses", "active_members", "note")
@@ -60,20 +61,79 @@ class ReportLocked(Conflict):
     code = "report_verified"
 
 
-def questionable_reasons(revenue: int, expenses: int, net: int, earlier: list[int], factor: int | float) -> list[str]:
-    """Why these values look unusual and must be confirmed (empty when they look ordinary)."""
-    reasons = []
-    if expenses > factor * revenue:
-        reasons.append(_("Biaya (%(e)s) lebih dari %(f)s kali omzet (%(r)s).",
-                         e=format_rupiah(expenses), f=factor, r=format_rupiah(revenue)))
+#: The fields an unusual figure can be named on, with the words each is named by.
+_FIGURE_FIELDS = ("revenue", "expenses")
+
+
+def _about(amount: float) -> int:
+    """An amount rounded to two significant digits, as a usual value is quoted: "sekitar Rp21.000.000"."""
+    whole = int(abs(amount) + 0.5)
+    if whole < 100:
+        return whole
+    unit = 10 ** (len(str(whole)) - 2)
+    return (whole + unit // 2) // unit * unit
+
+
+def _deviation(value: int, usual: float) -> float:
+    """How many times larger the larger of the two is than the smaller (0 when both are 0)."""
+    return max(value, usual) / max(min(value, usual), 1)
+
+
+def _far_message(name: str, value: int, usual: float) -> str:
+    """The figure typed in `name` named with its usual value: "Omzet Rp210.770.000 jauh di atas biasanya, ..."."""
+    shown, about = format_rupiah(value), format_rupiah(_about(usual))
+    above = value > usual
+    if name == "revenue":
+        return (_("Omzet %(v)s jauh di atas biasanya, sekitar %(u)s.", v=shown, u=about) if above
+                else _("Omzet %(v)s jauh di bawah biasanya, sekitar %(u)s.", v=shown, u=about))
+    return (_("Biaya %(v)s jauh di atas biasanya, sekitar %(u)s.", v=shown, u=about) if above
+            else _("Biaya %(v)s jauh di bawah biasanya, sekitar %(u)s.", v=shown, u=about))
+
+
+def unusual_figures(revenue: int, expenses: int, earlier: list[tuple[int, int]], factor: int | float
+                    ) -> dict[str, list[str]]:
+    """Why these figures look unusual, per field typed wrong (`revenue`, `expenses` or both); empty when ordinary.
+
+    `earlier` holds (revenue, expenses) of the group's latest reports before the month. Two rules
+    ask (see the module's docstring): expenses beyond `factor` times revenue, and net beyond
+    `factor` times the absolute median of the earlier nets. The message then names the field that
+    is far (beyond `factor` times, either way) from its own usual value, the median of that field in
+    the earlier reports, quoting both amounts; when neither is that far, the net rule names the
+    field furthest from its usual value, and the expenses rule speaks of expenses against revenue.
+    """
+    net = revenue - expenses
+    expenses_rule = expenses > factor * revenue
+    net_rule = False
+    usual: dict[str, float] = {}
     if earlier:
-        usual = statistics.median(earlier)
-        limit = factor * abs(usual)
-        if usual != 0 and abs(net) > limit:
-            reasons.append(_("Pendapatan bersih %(n)s jauh dari biasanya: lebih dari %(f)s kali nilai tengah "
-                             "%(k)d laporan sebelumnya (%(m)s).",
-                             n=format_rupiah(net), f=factor, k=len(earlier), m=format_rupiah(round(usual))))
-    return reasons
+        usual_net = statistics.median(r - e for r, e in earlier)
+        net_rule = usual_net != 0 and abs(net) > factor * abs(usual_net)
+        usual = {"revenue": statistics.median(r for r, _e in earlier),
+                 "expenses": statistics.median(e for _r, e in earlier)}
+    if not (expenses_rule or net_rule):
+        return {}
+    typed = {"revenue": revenue, "expenses": expenses}
+    deviation = {name: _deviation(typed[name], usual[name]) for name in usual}
+    blamed = [name for name in _FIGURE_FIELDS if deviation.get(name, 0) > factor]
+    if net_rule and not blamed:
+        furthest = max(deviation.values())
+        blamed = [name for name in _FIGURE_FIELDS if deviation[name] == furthest]
+    found = {name: [_far_message(name, typed[name], usual[name])] for name in blamed}
+    # Expenses beyond revenue are explained by revenue typed too low or expenses typed too high.
+    explained = ("revenue" in found and revenue < usual["revenue"]) or \
+                ("expenses" in found and expenses > usual["expenses"])
+    if expenses_rule and not explained:
+        found.setdefault("expenses", []).append(
+            _("Biaya %(e)s lebih dari %(f)s kali omzet (%(r)s).", e=format_rupiah(expenses), f=factor,
+              r=format_rupiah(revenue)))
+    return found
+
+
+def questionable_reasons(revenue: int, expenses: int, earlier: list[tuple[int, int]], factor: int | float
+                         ) -> list[str]:
+    """Every reason of `unusual_figures`, revenue first (empty when the figures look ordinary)."""
+    found = unusual_figures(revenue, expenses, earlier, factor)
+    return [message for name in _FIGURE_FIELDS for message in found.get(name, [])]
 
 
 def _field_error(errors: dict[str, list[str]], name: str, message: str) -> None:
@@ -211,11 +271,14 @@ def submit_report(group: Group, period: date, values: dict, actor: User, *, conf
                              "Hubungi pendamping bila ada yang salah.", m=format_month(period)))
     checked, reason = _checked_values(group, values, reason, existing)
 
-    unusual = questionable_reasons(checked["revenue"], checked["expenses"], checked["net"],
-                                   earlier_nets(group, period), current_app.config["OUTLIER_FACTOR"])
+    by_field = unusual_figures(checked["revenue"], checked["expenses"], earlier_figures(group, period),
+                               current_app.config["OUTLIER_FACTOR"])
+    unusual = [message for name in _FIGURE_FIELDS for message in by_field.get(name, [])]
     if unusual and not confirmed:
         question = _("Apakah angka ini sudah benar?")
-        raise NeedsConfirmation(f"{question} {' '.join(unusual)}", fields={"confirmed": [question, *unusual]})
+        # Each reason also stands on the field it names, so the form and the API point at the figure to check.
+        raise NeedsConfirmation(f"{question} {' '.join(unusual)}",
+                                fields={"confirmed": [question, *unusual], **by_field})
 
     on_behalf = can_verify_reports(actor)
     # The audit log is the office's record, kept in Indonesian whatever the reader's language.
@@ -292,8 +355,9 @@ def record_historical_reports(group: Group, entries: list[dict], actor: User,
     now = utc_now()
     _check_submitter(actor, group)
     _lock_group(group)
-    stored = dict(db.session.execute(select(IncomeReport.period, IncomeReport.net)
-                                     .where(IncomeReport.group_id == group.id)).all())
+    stored = {period: (revenue, expenses) for period, revenue, expenses in db.session.execute(
+        select(IncomeReport.period, IncomeReport.revenue, IncomeReport.expenses)
+        .where(IncomeReport.group_id == group.id))}
     factor = current_app.config["OUTLIER_FACTOR"]
     errors: dict[str, list[str]] = {}
     checked_entries = []
@@ -324,18 +388,18 @@ def record_historical_reports(group: Group, entries: list[dict], actor: User,
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(_("Laporan belum dapat disimpan: %(e)s", e=first), fields=errors)
 
-    nets = sorted(stored.items())
+    figures = sorted(stored.items())
     on_behalf = can_verify_reports(actor)
     created = []
     for period, checked in checked_entries:
-        earlier = [net for month, net in reversed(nets) if month < period][:OUTLIER_HISTORY]
-        unusual = questionable_reasons(checked["revenue"], checked["expenses"], checked["net"], earlier, factor)
+        earlier = [pair for month, pair in reversed(figures) if month < period][:OUTLIER_HISTORY]
+        unusual = questionable_reasons(checked["revenue"], checked["expenses"], earlier, factor)
         report = IncomeReport(group_id=group.id, period=period, confirmed_unusual=bool(unusual),
                               submitted_by_id=actor.id, entered_on_behalf=on_behalf, submitted_at=now,
                               updated_at=now, historical=True, **checked)
         created.append((report, unusual))
-        nets.append((period, checked["net"]))
-        nets.sort()
+        figures.append((period, (checked["revenue"], checked["expenses"])))
+        figures.sort()
     with saved_or_conflict(_("Laporan kelompok ini baru saja dikirim dari tempat lain. Ulangi impor.")):
         db.session.add_all(report for report, _unusual in created)
     for report, unusual in created:

@@ -16,13 +16,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from kube.core.clock import office_today
 from kube.core.pagination import paginate
-from kube.core.periods import add_months, last_complete_month, months_ending
+from kube.core.periods import add_months, first_of_month, last_complete_month, months_ending
 from kube.extensions import db
 from kube.groups.models import Group, Region
 from kube.groups.queries import in_kecamatan
 from kube.reports.labels import MONTH_STATUS_BADGES, MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS
 from kube.reports.models import IncomeReport
-from kube.reports.schedule import NOT_FORMED, ON_TIME, deadline_utc, is_due, month_status
+from kube.reports.schedule import MISSING, NOT_FORMED, ON_TIME, deadline_utc, is_due, month_status, month_to_report
 
 #: Months in the reporting-discipline grid and the group page's status strip.
 DISCIPLINE_MONTHS = 12
@@ -43,14 +43,14 @@ def get_report(group: Group, period: date) -> IncomeReport | None:
     )
 
 
-def earlier_nets(group: Group, period: date) -> list[int]:
-    """Net income of the group's latest OUTLIER_HISTORY reports before `period`, newest first."""
-    return list(db.session.scalars(
-        select(IncomeReport.net)
+def earlier_figures(group: Group, period: date) -> list[tuple[int, int]]:
+    """(revenue, expenses) of the group's latest OUTLIER_HISTORY reports before `period`, newest first."""
+    return [tuple(row) for row in db.session.execute(
+        select(IncomeReport.revenue, IncomeReport.expenses)
         .where(IncomeReport.group_id == group.id, IncomeReport.period < period)
         .order_by(IncomeReport.period.desc())
         .limit(OUTLIER_HISTORY)
-    ))
+    )]
 
 
 def report_history(group: Group):
@@ -115,6 +115,39 @@ def group_months(group: Group, count: int) -> list[MonthCell]:
     months = months_ending(last_complete_month(today), count)
     reports = _reports_by_period([group.id], months[0], months[-1])[group.id]
     return list(reversed(month_cells(group, months, reports, today)))
+
+
+def reported_periods(group: Group) -> set[date]:
+    """The months the group has a report for."""
+    return set(db.session.scalars(select(IncomeReport.period).where(IncomeReport.group_id == group.id)))
+
+
+@dataclass
+class LeaderHome:
+    """What a leader's home shows: the month to report next and the last months with their status."""
+
+    group: Group
+    #: The month to report next (`schedule.month_to_report`) and whether it can be reported today.
+    next_month: date
+    can_report_next: bool
+    #: The last LEADER_MONTHS complete months since the group formed, newest first.
+    months: list[MonthCell]
+
+    @property
+    def missing(self) -> list[MonthCell]:
+        """Months among them whose due date passed without a report, oldest first."""
+        return [cell for cell in reversed(self.months) if cell.status == MISSING]
+
+
+#: Months on the leader's home.
+LEADER_MONTHS = 6
+
+
+def leader_home(group: Group, today: date) -> LeaderHome:
+    """The leader's home for `group` on `today` (two queries)."""
+    months = [cell for cell in group_months(group, LEADER_MONTHS) if cell.status != NOT_FORMED]
+    upcoming = month_to_report(today, reported_periods(group), group.formed_on)
+    return LeaderHome(group, upcoming, upcoming < first_of_month(today), months)
 
 
 # -- reporting rates --------------------------------------------------------------------------

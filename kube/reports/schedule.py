@@ -5,11 +5,12 @@ A month's report is due by day `due_day` of the next month, counted in the offic
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from kube.core.clock import office_date, office_midnight
 from kube.core.formatting import format_long_date, format_month
-from kube.core.periods import add_months, first_of_month
+from kube.core.periods import add_months, first_of_month, last_complete_month
 
 ON_TIME, LATE, MISSING, NOT_DUE, NOT_FORMED = "on_time", "late", "missing", "not_due", "not_formed"
 
@@ -42,6 +43,17 @@ def month_status(period: date, submitted_at: datetime | None, formed_on: date, t
         return ON_TIME if is_on_time(submitted_at, period, due_day) else LATE
     return MISSING if is_due(period, due_day, today) else NOT_DUE
 
+
+def month_to_report(today: date, reported: Collection[date], formed_on: date) -> date:
+    """The month whose report a leader sends next: last month while its report is not in, else the month running now.
+
+    Last month comes first because it can still be on time; older missing months are overdue
+    whichever comes next, and the leader's page lists them with their own button.
+    """
+    last = last_complete_month(today)
+    if last >= first_of_month(formed_on) and last not in reported:
+        return last
+    return first_of_month(today)
 
 
 def reminder_message(leader_name: str, group_name: str, period: date, due_day: int, office: str) -> str:

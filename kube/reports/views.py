@@ -6,6 +6,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from kube.auth.permissions import allowed, login_required
 from kube.auth.roles import (
@@ -30,15 +31,23 @@ from kube.core.phones import whatsapp_link
 from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
-from kube.groups.models import Group
-from kube.groups.queries import current_member_count
+from kube.groups.models import Group, Member
+from kube.groups.queries import current_ketuas, current_member_count
+from kube.monitoring import operations as monitoring_operations
+from kube.monitoring.views import income_chart_for
+from kube.pwa import form_posts
 from kube.reports import bp, operations, queries
 from kube.reports.forms import ReportForm, VerifyForm
-from kube.reports.labels import MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS
-from kube.reports.schedule import MISSING, NOT_FORMED, reminder_message
+from kube.reports.labels import (
+    LEADER_STATUS_LABELS, MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS, due_sentence, improvement_sentence,
+    next_report_sentence,
+)
+from kube.reports.schedule import MISSING, month_to_report, reminder_message
 
-#: How far back the month chooser and the leader's list go.
+#: How far back the month chooser goes.
 MONTHS_OFFERED = 24
+#: Months on the small income chart of the leader's home.
+LEADER_CHART_MONTHS = 12
 
 
 def _requested_period(today: date) -> date:
@@ -73,14 +82,14 @@ def group_panel(group: Group) -> dict:
         "report_due_day": queries.due_day(),
         "can_submit_report": group.status == "active" and can_report_for(current_user, group.id),
         "can_verify_report": can_verify_reports(current_user),
-        "report_reminder": _reminder_link(group, months) if can_verify_reports(current_user) else None,
+        "report_reminder": _reminder_link(group, months, group.ketua) if can_verify_reports(current_user) else None,
     }
 
 
-def _reminder_link(group: Group, months) -> str | None:
-    """A WhatsApp link reminding the ketua of the newest missing month; None without one or without a mobile number."""
+def _reminder_link(group: Group, months, ketua: Member | None) -> str | None:
+    """A WhatsApp link reminding the ketua of the newest missing month (`months` newest first); None without
+    one or without a mobile number. The ketua is passed in so that a list can load all of its ketuas at once."""
     missing = next((cell.period for cell in months if cell.status == MISSING), None)
-    ketua = group.ketua
     if missing is None or ketua is None or group.status != "active":
         return None
     message = reminder_message(ketua.name, group.name, missing, queries.due_day(), current_app.config["OFFICE_NAME"])
@@ -89,16 +98,39 @@ def _reminder_link(group: Group, months) -> str | None:
 
 # -- the leader's pages -----------------------------------------------------------------------
 
+def _improvement(group: Group, today: date) -> tuple[str, Markup]:
+    """Is the group's income going up? The sentence and a small chart, both from the monitoring trend."""
+    current = monitoring_operations.group_trend(group, monitoring_operations.default_as_of(today), today)
+    sentence = improvement_sentence(current.trend, monitoring_operations.flag_settings().min_reports)
+    # No extreme-poverty line on a leader's own home: nothing there labels the group's welfare.
+    return sentence, Markup(income_chart_for(current, LEADER_CHART_MONTHS, with_poverty_line=False))
+
+
 @bp.route("/reports")
 @allowed(can_use_leader_pages)
 def mine():
-    """The leader's landing page: their group's months with status, and a big button for last month."""
+    """The leader's home: what is due and by when, the last 6 months, a big button, and whether income goes up."""
     group = db.session.get(Group, current_user.group_id) if current_user.group_id else None
     if group is None:
-        return render_template("reports/mine.html", group=None, cells=[], last=None)
-    cells = [cell for cell in queries.group_months(group, MONTHS_OFFERED) if cell.status != NOT_FORMED]
-    return render_template("reports/mine.html", group=group, cells=cells, last=cells[0] if cells else None,
-                           can_report=group.status == "active", due_day=queries.due_day())
+        return render_template("reports/mine.html", group=None)
+    today = office_today()
+    home = queries.leader_home(group, today)
+    improvement, chart = _improvement(group, today)
+    return render_template("reports/mine.html", group=group, home=home, can_report=group.status == "active",
+                           due_text=due_sentence(home.next_month, queries.due_day(), today),
+                           improvement=improvement, chart=chart, leader_labels=LEADER_STATUS_LABELS)
+
+
+def _saved_message(group: Group, period: date, report, created: bool) -> str:
+    """What the person is told after sending; a leader is thanked and told when the next report is due."""
+    month = format_month(period)
+    saved = (_("Laporan %(m)s tersimpan: pendapatan bersih %(n)s.", m=month, n=format_rupiah(report.net))
+             if created else _("Laporan %(m)s diperbarui.", m=month))
+    if not can_use_leader_pages(current_user):
+        return saved
+    today = office_today()
+    upcoming = month_to_report(today, queries.reported_periods(group), group.formed_on)
+    return " ".join([_("Terima kasih."), saved, next_report_sentence(upcoming, queries.due_day())])
 
 
 @bp.route("/groups/<int:group_id>/reports/form", methods=["GET", "POST"])
@@ -116,20 +148,27 @@ def form(group_id: int):
             report_form.active_members.data, report_form.note.data = existing.active_members, existing.note
         else:
             report_form.active_members.data = current_member_count(group)
-    unusual: list[str] = []
+    unusual: dict[str, list[str]] = {}
     if report_form.validate_on_submit():
         with attempt(show=False) as outcome:
-            report, created = operations.submit_report(group, period, report_form.values(), current_user,
-                                                       confirmed=report_form.confirmed.data,
-                                                       reason=report_form.reason.data)
+            # A phone resending a report kept offline repeats its Idempotency-Key: stored once, replayed after.
+            post = form_posts.claim(current_user.id, form_posts.submitted_key(request.headers, request.form),
+                                    form_posts.report_fingerprint(group.id, period, {
+                                        **report_form.values(), "reason": report_form.reason.data}))
+            if not post.replayed:
+                report, created = operations.submit_report(group, period, report_form.values(), current_user,
+                                                           confirmed=report_form.confirmed.data,
+                                                           reason=report_form.reason.data)
+                form_posts.done(post, _after_saving(group))
+        if outcome.ok and post.replayed:
+            return redirect(post.replay_to)  # the first post's answer said what was saved
         if outcome.ok:
-            month = format_month(period)
-            flash(_("Laporan %(m)s tersimpan: pendapatan bersih %(n)s.", m=month, n=format_rupiah(report.net))
-                  if created else _("Laporan %(m)s diperbarui.", m=month), "success")
+            flash(_saved_message(group, period, report, created), "success")
             return redirect(_after_saving(group))
         if isinstance(outcome.error, NeedsConfirmation):
-            # The question and its reasons are shown above the figures, not as a field error.
-            unusual = outcome.error.fields.get("confirmed", [])[1:]
+            # The question stands above the figures; each reason next to the figure it names, as a warning
+            # rather than an error (the figure may be right).
+            unusual = {name: messages for name, messages in outcome.error.fields.items() if name != "confirmed"}
         else:
             show_domain_error(report_form, outcome.error)
         existing = queries.get_report(group, period)
@@ -140,7 +179,7 @@ def form(group_id: int):
         problem=problem[1] if problem else None, unusual=unusual,
         ask_reason=existing is not None and existing.verified_at is not None and not locked,
         on_behalf=can_verify_reports(current_user), months=_offered_months(group, today),
-        back_url=_after_saving(group),
+        back_url=_after_saving(group), due_text=None if problem else due_sentence(period, queries.due_day(), today),
     )
 
 
@@ -187,6 +226,15 @@ def group(group_id: int):
     return render_template("reports/group.html", group=shown, history=history, **group_panel(shown))
 
 
+def _discipline_reminders(rows) -> dict[int, str]:
+    """WhatsApp reminders for the groups on a page of the discipline grid, by group id (none for a group
+    without a missing month or a ketua's mobile number); the page's ketuas come in one query, not one per row."""
+    ketuas = current_ketuas([row.group.id for row in rows])
+    links = {row.group.id: _reminder_link(row.group, list(reversed(row.cells)), ketuas.get(row.group.id))
+             for row in rows}
+    return {group_id: link for group_id, link in links.items() if link}
+
+
 @bp.route("/reports/discipline")
 @allowed(can_see_all_groups)
 def discipline():
@@ -194,6 +242,7 @@ def discipline():
     kecamatan = request.args.get("kecamatan", "").strip()
     summary = queries.discipline(page_arg(), current_app.config["PER_PAGE"], kecamatan_code=kecamatan)
     kecamatan_codes = {rates.code for rates in summary.rates}
-    return render_template("reports/discipline.html", summary=summary,
+    reminders = _discipline_reminders(summary.rows) if can_verify_reports(current_user) else {}
+    return render_template("reports/discipline.html", summary=summary, reminders=reminders,
                            kecamatan=kecamatan if kecamatan in kecamatan_codes else "",
                            due_day=queries.due_day(), symbols=MONTH_STATUS_SYMBOLS, labels=MONTH_STATUS_LABELS)

@@ -45,8 +45,10 @@ def test_leader_reports_last_month_on_a_phone_and_confirms_an_unusual_figure(app
     page.get_by_role("button", name="Kirim laporan").tap()
 
     # Net Rp10.500.000 is beyond 3 x the median of the earlier nets (about Rp2,5 juta): asked, not saved.
-    question = page.get_by_role("alert").filter(has_text="Apakah angka ini sudah benar?")
-    expect(question).to_contain_text("Pendapatan bersih Rp10.500.000 jauh dari biasanya")
+    # The question names the figure furthest from its usual value, on its own field, in Rupiah.
+    expect(page.get_by_role("alert").filter(has_text="Apakah angka ini sudah benar?")).to_be_visible()
+    expect(page.locator("#revenue-warning")).to_have_text(
+        "Omzet Rp12.500.000 jauh di atas biasanya, sekitar Rp5.700.000.")
     expect(page.get_by_label("Omzet (pendapatan kotor) bulan ini")).to_have_value("12.500.000")
     assert get_report(group, month) is None
     db.session.rollback()  # end the test's read before the server writes
@@ -57,6 +59,7 @@ def test_leader_reports_last_month_on_a_phone_and_confirms_an_unusual_figure(app
     expect(page).to_have_url(re.compile(r"/reports$"))
     expect(page.get_by_role("status").filter(has_text=f"Laporan {month_name} tersimpan")).to_contain_text(
         "pendapatan bersih Rp10.500.000")
+    expect(page.get_by_role("status").filter(has_text="Terima kasih.")).to_contain_text("Laporan berikutnya: ")
     expect(page.get_by_role("status").filter(has_text=f"Laporan {month_name} sudah terkirim.")).to_be_visible()
     this_month = page.locator(".month-list li").filter(has_text=month_name)
     expect(this_month).to_contain_text("Pendapatan bersih: Rp10.500.000")
