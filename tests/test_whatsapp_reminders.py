@@ -78,3 +78,78 @@ def test_no_link_without_a_mobile_number_or_for_read_only_staff(app, client, db,
     db.session.commit()
     viewer = login(users["viewer"], test_client=app.test_client())
     assert _reminder(viewer.get(f"/groups/{group.id}").get_data(as_text=True)) is None
+
+
+# -- on the missing-reports list (the discipline page) ------------------------------------------
+
+def _reminders_by_group(html: str) -> dict[str, str]:
+    """The discipline grid's WhatsApp links by the group name in the same row."""
+    found = {}
+    for row in html.split("<tr")[1:]:
+        link = _reminder(row)
+        if link:
+            found[row.split('">', 2)[1].split("</a>")[0]] = link
+    return found
+
+
+def _silent_groups(db, officer, count: int, phone: str | None = "0812-3456-7890", prefix: str = "Kube Sepi"):
+    """`count` active groups formed in January 2025 that never reported, their ketua reachable on `phone`."""
+    from tests.factories import make_group
+
+    groups = []
+    for index in range(count):
+        group = make_group(officer, members=1, status="proposed", name=f"{prefix} {index:03d}",
+                           formed_on=date(2025, 1, 10))
+        group.status = "active"  # activation needs 5 members; the grid only needs the status
+        group.members[0].phone = phone
+        groups.append(group)
+    db.session.commit()
+    return groups
+
+
+def test_an_officer_gets_a_reminder_per_group_on_the_missing_reports_list(client, db, login, officer, july):
+    reachable = _silent_groups(db, officer, 1)[0]
+    _silent_groups(db, officer, 1, phone="(0254) 200123", prefix="Kube Telepon Kantor")
+    _silent_groups(db, officer, 1, phone=None, prefix="Kube Tanpa Nomor")
+    login(officer)
+    links = _reminders_by_group(client.get("/reports/discipline").get_data(as_text=True))
+    assert set(links) == {reachable.name}  # no link without a mobile number
+    link = links[reachable.name]
+    assert link.startswith("https://wa.me/6281234567890?text=")
+    text = parse_qs(urlsplit(link).query)["text"][0]
+    # The newest missing month (June, due on 10 July), not the oldest (January).
+    assert reachable.ketua.name in text and reachable.name in text
+    assert "Juni 2025" in text and "10 Juli 2025" in text and "Januari" not in text
+
+
+def test_a_group_that_sent_everything_gets_no_reminder(client, db, login, officer, july):
+    from kube.core.periods import add_months, months_ending
+    from kube.reports.models import IncomeReport
+
+    group = _silent_groups(db, officer, 1)[0]
+    for month in months_ending(date(2025, 6, 1), 6):
+        due = add_months(month, 1)
+        db.session.add(IncomeReport(group_id=group.id, period=month, revenue=10, expenses=0, net=10,
+                                    active_members=1, submitted_at=jakarta(due.year, due.month, 5)))
+    db.session.commit()
+    login(officer)
+    assert _reminders_by_group(client.get("/reports/discipline").get_data(as_text=True)) == {}
+
+
+def test_viewers_get_no_reminder_on_the_missing_reports_list(client, db, login, users, officer, july):
+    group = _silent_groups(db, officer, 1)[0]
+    login(users["viewer"])
+    page = client.get("/reports/discipline").get_data(as_text=True)
+    assert group.name in page and _reminder(page) is None
+
+
+def test_the_reminders_cost_no_query_per_group(app, client, db, login, officer, july):
+    from tests.statements import page_statement_count
+
+    login(officer)
+    _silent_groups(db, officer, 2)
+    few = page_statement_count(app, db, client, "/reports/discipline")
+    assert len(_reminders_by_group(client.get("/reports/discipline").get_data(as_text=True))) == 2
+    _silent_groups(db, officer, 12, prefix="Kube Sunyi")
+    assert page_statement_count(app, db, client, "/reports/discipline") == few
+    assert len(_reminders_by_group(client.get("/reports/discipline").get_data(as_text=True))) == 14

@@ -174,6 +174,14 @@ def current_member_count(group: Group) -> int:
     ) or 0
 
 
+def current_ketuas(group_ids: list[int]) -> dict[int, Member]:
+    """The current ketua of each of these groups, by group id, in one query (groups without one are left out)."""
+    if not group_ids:
+        return {}
+    query = select(Member).where(Member.group_id.in_(group_ids), Member.role == "ketua", Member.left_on.is_(None))
+    return {member.group_id: member for member in db.session.scalars(query)}
+
+
 def member_count_column():
     """Current members of the group in the enclosing query (a correlated scalar subquery)."""
     return (

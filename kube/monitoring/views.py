@@ -141,25 +141,40 @@ def dashboard():
 
 # -- the group chart --------------------------------------------------------------------------
 
-def income_chart_for(current: operations.GroupTrend, months: int) -> str:
-    """The SVG income chart of a group's trend: the last `months` months, trend line and handovers."""
+def income_chart_values(current: operations.GroupTrend, months: int, with_poverty_line: bool = True) -> dict:
+    """What a group's income chart plots (the arguments of charts.income_chart_svg and income_chart_rows):
+    the last `months` months, the trend line, handovers and, when the group carries the
+    below-extreme-poverty flag, the line that flag compares with (times each month's active members).
+
+    `with_poverty_line=False` leaves that line out: a leader's own chart carries no welfare label.
+    """
     trend = current.trend
     first = current.as_of - months + 1
     trend_line = None
     if trend.status == trends.TREND_OK:
         trend_line = ((trend.window_start, trend.line_value(trend.window_start)),
                       (trend.window_end, trend.line_value(trend.window_end)))
+    reports = current.series.reports_between(first, current.as_of)
+    poverty = next((flag for flag in current.flags if flag.kind == trends.BELOW_EXTREME_POVERTY), None) \
+        if with_poverty_line else None
+    poverty_line = charts.poverty_line_by_month({report.month: report.active_members for report in reports},
+                                                poverty.details["line"], first, current.as_of) if poverty else []
+    return {"points": [(report.month, report.net) for report in reports], "first_month": first,
+            "last_month": current.as_of, "trend_line": trend_line,
+            "handovers": [month for month, _grant in current.series.handovers], "poverty_line": poverty_line}
+
+
+def income_chart_for(current: operations.GroupTrend, months: int, with_poverty_line: bool = True) -> str:
+    """The SVG income chart of a group's trend (see `income_chart_values`)."""
+    trend = current.trend
     texts = charts.IncomeChartTexts(
         title=_("Pendapatan bersih %(g)s per bulan", g=current.group.name),
         net=_("Pendapatan bersih"), trend=_("Garis tren"), window=_("Jendela tren"),
         handover=_("Serah terima bantuan"), empty=_("Belum ada laporan pada periode ini."),
-        insufficient=_("data belum cukup"), reports=_("laporan"),
+        insufficient=_("data belum cukup"), reports=_("laporan"), poverty=_("Garis kemiskinan ekstrem"),
     )
-    return charts.income_chart_svg(
-        [(report.month, report.net) for report in current.series.reports_between(first, current.as_of)],
-        first, current.as_of, window=(trend.window_start, trend.window_end), trend_line=trend_line,
-        handovers=[month for month, _grant in current.series.handovers], texts=texts,
-    )
+    return charts.income_chart_svg(**income_chart_values(current, months, with_poverty_line),
+                                   window=(trend.window_start, trend.window_end), texts=texts)
 
 
 @bp.route("/monitoring/groups/<int:group_id>/chart.svg")
@@ -170,7 +185,9 @@ def group_chart(group_id: int):
     today = office_today()
     as_of = operations.parse_as_of(request.args.get("as_of"), today)
     current = operations.group_trend(group, as_of, today)
-    svg = income_chart_for(current, current_app.config["MONITORING_CHART_MONTHS"])
+    # Staff see the extreme poverty line; the group's own leader gets the same chart without that label.
+    svg = income_chart_for(current, current_app.config["MONITORING_CHART_MONTHS"],
+                           with_poverty_line=can_see_all_groups(current_user))
     return Response(svg, mimetype="image/svg+xml")
 
 
@@ -187,9 +204,13 @@ def group_panel(group: Group) -> dict:
     staff = can_see_all_groups(current_user)
     follow_ups = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all() if staff else []
     latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
+    chart = income_chart_values(current, current_app.config["MONITORING_CHART_MONTHS"])
     return {
         "as_of": as_of,
         "chart_url": url_for("monitoring.group_chart", group_id=group.id, as_of=format_month_index(as_of)),
+        # The chart's values as a table, for screen readers and for phones, where nothing can be hovered.
+        "chart_rows": charts.income_chart_rows(**chart),
+        "chart_has_poverty_line": bool(chart["poverty_line"]),
         "trend": current.trend,
         "trend_label": trend_in_words(current.trend),
         "flags": current.flags,
