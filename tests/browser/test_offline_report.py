@@ -75,16 +75,21 @@ def _created_entries(db, month) -> int:
     return count
 
 
-def test_a_report_filled_without_signal_is_kept_on_the_phone_and_stored_once_when_it_returns(
-        app, db, users, new_page):
-    officer = users["officer"]
-    group = named_group(officer, "Kube Mawar Sewa Tenda", "sewa_tenda", MAWAR)
-    operations.create_leader_account(group, "ketua.mawar", "Rohayati", PASSWORD, officer)
+def _group_due_last_month(db, officer, name: str, business_type: str, username: str):
+    """A group with a leader login and ordinary reports up to the month before last: (group, month due, its name,
+    the form's path); committed."""
+    group = named_group(officer, name, business_type, MAWAR)
+    operations.create_leader_account(group, username, "Rohayati", PASSWORD, officer)
     month = last_month()
     add_reports(group, officer, ORDINARY, last=add_months(month, -1))
     db.session.commit()
-    month_name = format_month(month, "id")
-    form_path = f"/groups/{group.id}/reports/form?period={month:%Y-%m}"
+    return group, month, format_month(month, "id"), f"/groups/{group.id}/reports/form?period={month:%Y-%m}"
+
+
+def test_a_report_filled_without_signal_is_kept_on_the_phone_and_stored_once_when_it_returns(
+        app, db, users, new_page):
+    group, month, month_name, form_path = _group_due_last_month(db, users["officer"], "Kube Mawar Sewa Tenda",
+                                                                "sewa_tenda", "ketua.mawar")
 
     page = new_page(**PHONE)
     context = page.context
@@ -143,14 +148,8 @@ def test_a_report_filled_without_signal_is_kept_on_the_phone_and_stored_once_whe
 
 
 def test_an_unusual_figure_kept_offline_is_asked_about_on_the_next_open_of_its_form(app, db, users, new_page):
-    officer = users["officer"]
-    group = named_group(officer, "Kube Melati Katering", "kuliner", MAWAR)
-    operations.create_leader_account(group, "ketua.melati", "Rohayati", PASSWORD, officer)
-    month = last_month()
-    add_reports(group, officer, ORDINARY, last=add_months(month, -1))
-    db.session.commit()
-    month_name = format_month(month, "id")
-    form_path = f"/groups/{group.id}/reports/form?period={month:%Y-%m}"
+    group, month, month_name, form_path = _group_due_last_month(db, users["officer"], "Kube Melati Katering",
+                                                                "kuliner", "ketua.melati")
 
     page = new_page(**PHONE)
     log_in(page, "ketua.melati")
