@@ -8,9 +8,11 @@ from marshmallow import RAISE, Schema, fields
 from sqlalchemy import func, select
 
 from kube.api.access import ApiBlueprint, api_access, current_actor, error_documenter
-from kube.api.fields import InputSchema, PageArgsSchema, RupiahAmount
+from kube.api.fields import InputSchema, PageArgsSchema, RupiahAmount, Text, WholeNumber, length, number_range
+from kube.api.idempotency import idempotent
 from kube.api.paging import PAGINATION_HEADER, one_page, pagination_header
 from kube.auth.roles import can_log_in, can_report, can_verify_reports
+from kube.core.database import MAX_ID
 from kube.core.errors import ValidationFailed
 from kube.core.periods import format_period, parse_period
 from kube.core.transaction import transactional
@@ -98,6 +100,47 @@ class IncomeReportSchema(Schema):
         return is_on_time(report.submitted_at, report.period, queries.due_day())
 
 
+class VerifyItemSchema(InputSchema):
+    """One report to verify: its group and month."""
+
+    group_id = WholeNumber(required=True, validate=number_range(1, MAX_ID))
+    # Any text up to 32 characters: a malformed month is refused on its own item, not for the whole batch.
+    period = Text(required=True, validate=length(maximum=32),
+                  metadata={"description": "The month reported, YYYY-MM", "example": "2025-06"})
+
+
+class VerifyManyInputSchema(InputSchema):
+    """The reports to verify at once."""
+
+    items = fields.List(fields.Nested(VerifyItemSchema), required=True,
+                        metadata={"minItems": 1, "maxItems": operations.VERIFY_BATCH_MAX})
+
+
+class VerifiedItemSchema(Schema):
+    """A report verified by this call."""
+
+    group_id = fields.Integer(required=True)
+    period = fields.Function(lambda report: format_period(report.period), required=True,
+                             metadata={"type": "string", "example": "2025-06", "pattern": PERIOD_PATTERN})
+
+
+class RefusedItemSchema(Schema):
+    """An item not verified, as it was sent, with why."""
+
+    group_id = fields.Integer(required=True)
+    period = fields.String(required=True, metadata={"description": "As sent"})
+    code = fields.String(required=True, metadata={"enum": ["not_found", operations.ALREADY_VERIFIED,
+                                                           "validation_error"]})
+    message = fields.String(required=True)
+
+
+class VerifyManySchema(Schema):
+    """What a batch verification did, each list in the order the items were sent."""
+
+    verified = fields.List(fields.Nested(VerifiedItemSchema), required=True)
+    errors = fields.List(fields.Nested(RefusedItemSchema), required=True)
+
+
 # -- helpers ----------------------------------------------------------------------------------
 
 def _period(text: str) -> date:
@@ -156,3 +199,24 @@ def verify_report(group_id, period):
     """Verify a group's report for a month (officers and admins)."""
     group = get_group_or_404(group_id)
     return operations.verify_report(group, _period(period), current_actor())
+
+
+@blp.route("/income-reports/verify", methods=["POST"])
+@api_access(blp, can_verify_reports)
+@idempotent(blp, also_422="validation_error: no items or more than 200, or an item without a whole group_id "
+                          "or a text period")
+@blp.arguments(VerifyManyInputSchema)
+@blp.response(200, VerifyManySchema, description="Each item verified or refused on its own")
+@_errors(400)
+def verify_many(values):
+    """Verify up to 200 reports at once (officers and admins); each item stands alone.
+
+    An item is refused, without stopping the others, with `not_found` (no such group, or no report
+    for that month), `already_verified` (also when another officer verified it a moment earlier) or
+    `validation_error` (a period that is not YYYY-MM).
+    """
+    result = operations.verify_reports([(item["group_id"], item["period"]) for item in values["items"]],
+                                       current_actor())
+    return {"verified": result.verified,
+            "errors": [{"group_id": refusal.group_id, "period": refusal.period, "code": refusal.code,
+                        "message": refusal.message} for refusal in result.refused]}

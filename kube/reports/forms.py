@@ -1,4 +1,4 @@
-"""Forms for monthly income reports: the report itself and the officer's verification.
+"""Forms for monthly income reports: the report itself and the officer's verification, one or many at once.
 
 The forms only parse what was typed (an amount with dots, a whole number); every rule (ranges,
 months, verification lock, unusual values) lives in `kube.reports.operations` and comes back as
@@ -53,3 +53,13 @@ class VerifyForm(KubeForm):
     """The officer confirms a report is right (CSRF-protected button)."""
 
     submit = SubmitField(_l("Ya, verifikasi laporan"))
+
+
+class VerifyManyForm(KubeForm):
+    """The officer verifies the reports checked on the verification list (CSRF-protected).
+
+    The checkboxes themselves (`report`, valued `<group id>/<YYYY-MM>`) are plain inputs of the
+    list's rows, read by the view: their number and values change with every page of the list.
+    """
+
+    submit = SubmitField(_l("Verifikasi yang dipilih"))

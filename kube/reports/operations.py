@@ -20,6 +20,9 @@ All enforced here so the pages and the API share them:
   there is at least one such report and the median is not 0; the absolute value keeps the rule
   meaningful for a group whose usual month is a loss). The question names the field typed wrong
   (revenue, expenses or both) with its amount and its usual value (`unusual_figures`).
+- Officers verify many reports at once (`verify_reports`): each item is verified or refused on its
+  own (not found, already verified, a malformed month), and a report two officers verify at the same
+  moment is verified once; the other is told it was already verified.
 - A month's report is due by day REPORT_DUE_DAY of the next month (`kube.reports.schedule`).
   Corrections do not move `submitted_at`; `submitted_by` and `entered_on_behalf` describe whoever
   entered the values now stored.
@@ -27,6 +30,8 @@ All enforced here so the pages and the API share them:
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
@@ -41,7 +46,7 @@ from kube.core.database import saved_or_conflict
 from kube.core.errors import Conflict, InvalidTransition, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from kube.core.formatting import format_long_date, format_month, format_rupiah
 from kube.core.money import AMOUNT_MESSAGE
-from kube.core.periods import add_months, first_of_month, format_period
+from kube.core.periods import add_months, first_of_month, format_period, parse_period
 from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.models import Group
@@ -53,6 +58,10 @@ from kube.reports.queries import OUTLIER_HISTORY, earlier_figures, get_report
 REPORT_FIELDS = ("revenue", "expenses", "active_members", "note")
 NOTE_MAX_LENGTH = 500
 REASON_MAX_LENGTH = 500
+
+
+#: The code of a batch item whose report an officer had already verified.
+ALREADY_VERIFIED = "already_verified"
 
 
 class ReportLocked(Conflict):
@@ -318,22 +327,136 @@ def submit_report(group: Group, period: date, values: dict, actor: User, *, conf
     return existing, False
 
 
-def verify_report(group: Group, period: date, actor: User) -> IncomeReport:
-    """An officer or admin confirms a report is right; from then on its leader can no longer change it."""
+def _check_verifier(actor: User) -> None:
     if not can_verify_reports(actor):
         raise PermissionDenied(_("Hanya petugas program atau administrator yang dapat memverifikasi laporan."))
+
+
+def _locked_report(group: Group, period: date) -> IncomeReport | None:
+    """The group's report for the month, locked and read afresh once the lock is held (None without one).
+
+    The group's lock comes first, as in `submit_report`, so a verification and a change of the
+    same report always queue in the same order; the report row's own lock (FOR UPDATE) then keeps
+    two verifiers apart, and reading after both are held sees a verification committed meanwhile.
+    On SQLite both are no-ops: write requests already begin IMMEDIATE.
+    """
     _lock_group(group)
-    report = get_report(group, period)
+    return db.session.scalar(
+        select(IncomeReport).where(IncomeReport.group_id == group.id, IncomeReport.period == period)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def _mark_verified(report: IncomeReport, group: Group, actor: User) -> None:
+    report.verified_by_id = actor.id
+    report.verified_at = utc_now()
+    db.session.flush()
+    record_audit("report.verify", "income_report", report.id, f"{group.code} {format_period(report.period)}",
+                 actor=actor)
+
+
+def verify_report(group: Group, period: date, actor: User) -> IncomeReport:
+    """An officer or admin confirms a report is right; from then on its leader can no longer change it."""
+    _check_verifier(actor)
+    report = _locked_report(group, period)
     if report is None:
         raise NotFound(_("Belum ada laporan %(m)s untuk kelompok ini.", m=format_month(period)))
     if report.verified_at is not None:
         raise InvalidTransition(_("Laporan %(m)s sudah diverifikasi.", m=format_month(period)))
-    report.verified_by_id = actor.id
-    report.verified_at = utc_now()
-    db.session.flush()
-    record_audit("report.verify", "income_report", report.id, f"{group.code} {format_period(period)}",
-                 actor=actor)
+    _mark_verified(report, group, actor)
     return report
+
+
+# -- verifying many at once -------------------------------------------------------------------
+
+#: The most reports one batch verification takes (a page of the list is far fewer).
+VERIFY_BATCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class BatchRefusal:
+    """One item of a batch that was not verified: the item as given, a code and a message in words.
+
+    `code` is `not_found` (no such group, no report for the month, or a group the person may not
+    see), `already_verified` or `validation_error` (a period that is not YYYY-MM). `group_name` is
+    known only for a group the person may see, so a page can name it.
+    """
+
+    group_id: int
+    period: str
+    code: str
+    message: str
+    group_name: str | None = None
+
+
+@dataclass
+class BatchVerification:
+    """What a batch verification did: the reports verified and the items refused, each in the order given."""
+
+    verified: list[IncomeReport] = field(default_factory=list)
+    refused: list[BatchRefusal] = field(default_factory=list)
+
+
+def verify_reports(items: Sequence[tuple[int, str]], actor: User) -> BatchVerification:
+    """Verify many reports at once; each (group id, "YYYY-MM") item is verified or refused on its own.
+
+    Raises PermissionDenied for anyone who may not verify, and ValidationFailed for no items or more
+    than VERIFY_BATCH_MAX; otherwise a refused item (see `BatchRefusal`) never stops the others.
+    Every check of an item comes before its one write, so a refusal leaves nothing half done and
+    needs no savepoint. The items are locked in (group, month) order, whatever order they came in,
+    so that two batches sharing groups queue one behind the other instead of deadlocking; inside
+    the locks a report verified meanwhile by someone else is `already_verified`. Each verification
+    is audited as `verify_report` audits it.
+    """
+    _check_verifier(actor)
+    if not items:
+        message = _("Pilih paling sedikit satu laporan untuk diverifikasi.")
+        raise ValidationFailed(message, fields={"items": [message]})
+    if len(items) > VERIFY_BATCH_MAX:
+        message = _("Paling banyak %(max)d laporan sekaligus (terkirim %(n)d); kirim sisanya dalam permintaan "
+                    "berikutnya.", max=VERIFY_BATCH_MAX, n=len(items))
+        raise ValidationFailed(message, fields={"items": [message]})
+    group_ids = {group_id for group_id, _period in items}
+    groups = {group.id: group for group in db.session.scalars(select(Group).where(Group.id.in_(group_ids)))
+              if can_see_group(actor, group.id)}
+
+    outcomes: dict[int, IncomeReport | BatchRefusal] = {}
+    parsed: list[tuple[int, date, int]] = []
+    for index, (group_id, period_text) in enumerate(items):
+        group = groups.get(group_id)
+        try:
+            period = parse_period(period_text)
+        except ValueError:
+            outcomes[index] = BatchRefusal(group_id, period_text, ValidationFailed.code,
+                                           _("Periode harus berbentuk YYYY-MM, misalnya 2025-06."),
+                                           group.name if group else None)
+            continue
+        if group is None:
+            outcomes[index] = BatchRefusal(group_id, period_text, NotFound.code, _("Kelompok tidak ditemukan."))
+            continue
+        parsed.append((group_id, period, index))
+
+    for group_id, period, index in sorted(parsed):
+        group, month = groups[group_id], format_month(period)
+        report = _locked_report(group, period)
+        if report is None:
+            outcomes[index] = BatchRefusal(group_id, items[index][1], NotFound.code,
+                                           _("Belum ada laporan %(m)s untuk kelompok ini.", m=month), group.name)
+        elif report.verified_at is not None:
+            outcomes[index] = BatchRefusal(group_id, items[index][1], ALREADY_VERIFIED,
+                                           _("Laporan %(m)s sudah diverifikasi.", m=month), group.name)
+        else:
+            _mark_verified(report, group, actor)
+            outcomes[index] = report
+
+    result = BatchVerification()
+    for index in range(len(items)):
+        outcome = outcomes[index]
+        if isinstance(outcome, BatchRefusal):
+            result.refused.append(outcome)
+        else:
+            result.verified.append(outcome)
+    return result
 
 
 def record_historical_reports(group: Group, entries: list[dict], actor: User,

@@ -1,4 +1,5 @@
-"""Reading income reports: one group's months, the discipline grid, and the reporting rates per kecamatan.
+"""Reading income reports: one group's months, the discipline grid, the reporting rates per kecamatan, and the
+reports awaiting verification.
 
 `reporting_rates` is the one definition of "owed, received and on time" that both the
 discipline page and the dashboard count with, so the two never disagree about a month.
@@ -297,3 +298,41 @@ def discipline(page: int, per_page: int, kecamatan_code: str = "") -> Discipline
                           month_cells(group, months, reports.get(group.id, {}), today), due)
             for group in groups]
     return Discipline(months, due_months, pagination, rows, rates, total)
+
+
+# -- reports awaiting verification ------------------------------------------------------------
+
+def awaiting_verification():
+    """A WHERE clause: the report was submitted and no officer has verified it yet.
+
+    The one definition of "waits for verification", for the verification list and any count of it.
+    """
+    return IncomeReport.verified_at.is_(None)
+
+
+@dataclass(frozen=True)
+class VerificationFilters:
+    """The verification list's filters, from its URL: a kecamatan code, the groups' pendamping, a month."""
+
+    kecamatan: str = ""
+    officer_id: int | None = None
+    period: date | None = None
+
+
+def reports_to_verify(filters: VerificationFilters):
+    """Reports awaiting verification, newest month first, then by group code (a select for `paginate`).
+
+    Each comes with its group, the group's kelurahan and who submitted it, loaded in the same query.
+    """
+    query = (select(IncomeReport).join(IncomeReport.group).join(Group.kelurahan)
+             .options(contains_eager(IncomeReport.group).contains_eager(Group.kelurahan),
+                      joinedload(IncomeReport.submitted_by))
+             .where(awaiting_verification())
+             .order_by(IncomeReport.period.desc(), Group.code, IncomeReport.id))
+    if filters.kecamatan:
+        query = query.where(in_kecamatan(Group.kelurahan_code, filters.kecamatan))
+    if filters.officer_id is not None:
+        query = query.where(Group.officer_id == filters.officer_id)
+    if filters.period is not None:
+        query = query.where(IncomeReport.period == filters.period)
+    return query

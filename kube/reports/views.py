@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from kube.auth.roles import (
     can_verify_reports,
 )
 from kube.core.clock import office_today
+from kube.core.database import MAX_ID
 from kube.core.errors import NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
 from kube.core.forms import show_domain_error
@@ -32,12 +34,12 @@ from kube.core.transaction import attempt
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.models import Group, Member
-from kube.groups.queries import current_ketuas, current_member_count
+from kube.groups.queries import RegionCatalogue, current_ketuas, current_member_count, officer_choices
 from kube.monitoring import operations as monitoring_operations
 from kube.monitoring.views import income_chart_for
 from kube.pwa import form_posts
 from kube.reports import bp, operations, queries
-from kube.reports.forms import ReportForm, VerifyForm
+from kube.reports.forms import ReportForm, VerifyForm, VerifyManyForm
 from kube.reports.labels import (
     LEADER_STATUS_LABELS, MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS, due_sentence, improvement_sentence,
     next_report_sentence,
@@ -215,6 +217,79 @@ def verify(group_id: int, period: str):
         n=format_rupiah(report.net), a=report.active_members)
     return render_template("confirm.html", form=verify_form, title=_("Verifikasi laporan"), question=question,
                            cancel_url=back)
+
+
+#: How a checkbox of the verification list names its report: "<group id>/<YYYY-MM>".
+_ITEM_SEPARATOR = "/"
+
+
+def _checked_items(values: list[str]) -> list[tuple[int, str]]:
+    """The (group id, period) of each checked report; a value that names no group gets id 0 (not found)."""
+    items = []
+    for value in values:
+        group_text, _separator, period = value.partition(_ITEM_SEPARATOR)
+        group_id = int(group_text) if group_text.isdigit() and int(group_text) <= MAX_ID else 0
+        items.append((group_id, period))
+    return items
+
+
+def _verification_filters() -> queries.VerificationFilters:
+    """The list's filters from the URL; a value that means nothing (a junk month or id) is no filter."""
+    officer = request.args.get("officer", "").strip()
+    try:
+        period = parse_period(request.args.get("period", ""))
+    except ValueError:
+        period = None
+    return queries.VerificationFilters(
+        kecamatan=request.args.get("kecamatan", "").strip(),
+        officer_id=int(officer) if officer.isdigit() and int(officer) <= MAX_ID else None,
+        period=period)
+
+
+def _refusal_message(refusal: operations.BatchRefusal) -> str:
+    """One refused item in words, naming the group and the month when they are known."""
+    try:
+        month = format_month(parse_period(refusal.period))
+    except ValueError:
+        month = refusal.period
+    group_name = refusal.group_name or _("Kelompok #%(id)d", id=refusal.group_id)
+    return _("%(g)s, %(m)s: %(e)s", g=group_name, m=month, e=refusal.message)
+
+
+def _flash_batch(result: operations.BatchVerification) -> None:
+    if result.verified:
+        flash(ngettext("%(num)d laporan diverifikasi.", "%(num)d laporan diverifikasi.", len(result.verified)),
+              "success")
+    if result.refused:
+        flash(ngettext("%(num)d laporan tidak dapat diverifikasi:", "%(num)d laporan tidak dapat diverifikasi:",
+                       len(result.refused)), "warning")
+        for refusal in result.refused:
+            flash(_refusal_message(refusal), "error")
+
+
+@bp.route("/reports/verify", methods=["GET", "POST"])
+@allowed(can_verify_reports)
+def verify_many():
+    """Reports awaiting verification (filtered by kecamatan, pendamping and month); the checked ones are verified."""
+    verify_form = VerifyManyForm()
+    if verify_form.validate_on_submit():
+        items = _checked_items(request.form.getlist("report"))
+        if not items:
+            flash(_("Belum ada laporan yang dipilih. Centang laporan yang sudah diperiksa, lalu tekan "
+                    "\"Verifikasi yang dipilih\"."), "warning")
+        else:
+            with attempt() as outcome:
+                result = operations.verify_reports(items, current_user)
+            if outcome.ok:
+                _flash_batch(result)
+        return redirect(url_for("reports.verify_many", **request.args))
+    filters = _verification_filters()
+    page = paginate(queries.reports_to_verify(filters))
+    regions = RegionCatalogue.load()
+    months = list(reversed(months_ending(last_complete_month(office_today()), MONTHS_OFFERED)))
+    return render_template("reports/verify_many.html", form=verify_form, page=page, filters=filters,
+                           regions=regions, officers=officer_choices(), months=months,
+                           item_separator=_ITEM_SEPARATOR)
 
 
 @bp.route("/groups/<int:group_id>/reports")
