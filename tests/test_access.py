@@ -84,9 +84,11 @@ ACCESS = {
     "reports.verify": {"admin", "officer"},
     "reports.group": ALL,
     "reports.discipline": STAFF,
+    "reports.verify_many": {"admin", "officer"},
     "api_reports.put_report": {"admin", "officer", "leader"},
     "api_reports.list_reports": ALL,
     "api_reports.verify_report": {"admin", "officer"},
+    "api_reports.verify_many": {"admin", "officer"},
     "monitoring.flags": STAFF,
     "monitoring.follow_up": {"admin", "officer"},
     "monitoring.group_follow_ups": STAFF,
@@ -115,6 +117,7 @@ ACCESS = {
     "ledger.grant_handover": {"admin", "officer"},
     "ledger.grant_cancel": {"admin", "officer"},
     "ledger.trial_balance": STAFF,
+    "ledger.trial_balance_export": STAFF,
     "ledger.account_statement": STAFF,
     "ledger.group_statement": ALL,  # a leader: their own group only (404 otherwise)
     "ledger.group_assets": ALL,  # likewise

@@ -503,6 +503,7 @@ def page_urls(world, group) -> dict[str, str]:
         "ledger.grant_handover": f"/grants/{world['draft'].id}/handover",
         "ledger.grant_cancel": f"/grants/{world['draft'].id}/cancel",
         "ledger.trial_balance": "/ledger/trial-balance",
+        "ledger.trial_balance_export": "/ledger/trial-balance.csv",
         "ledger.account_statement": f"/ledger/accounts/{world['account'].id}",
         "ledger.group_statement": f"/groups/{group.id}/capital",
         "ledger.group_assets": f"/groups/{group.id}/equipment",

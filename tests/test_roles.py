@@ -82,7 +82,7 @@ def test_reporting_for_a_group_needs_the_capability_and_for_a_leader_their_own_g
 @pytest.mark.parametrize("role, expected", [
     ("leader", {"/", "/groups", "/reports"}),
     ("viewer", {"/", "/monitoring/dashboard", "/groups", "/members", "/reports/discipline", "/monitoring/flags",
-                "/grants", "/budgets", "/letters"}),
+                "/grants", "/budgets", "/ledger/trial-balance", "/letters"}),
 ])
 def test_the_menu_shows_what_the_capabilities_open(app, users, role, expected):
     with app.test_request_context("/"):

@@ -1,9 +1,12 @@
 """Words for audit log actions and object types, in the reader's language; the stored codes stay as they are."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from kube.core.formatting import format_rupiah
 from kube.core.labels import labeller
 
 #: One label per action code passed to record_audit (administrators still filter by the code).
@@ -19,6 +22,7 @@ ACTION_LABELS = {
     "group.update": _l("Data kelompok diubah"),
     "group.transition": _l("Status kelompok diubah"),
     "group.leader_link": _l("Akun ketua dihubungkan"),
+    "group.leader_sign_out": _l("Ketua dikeluarkan dari semua ponsel"),
     "member.create": _l("Anggota ditambahkan"),
     "member.update": _l("Data anggota diubah"),
     "member.leave": _l("Anggota keluar dicatat"),
@@ -34,9 +38,11 @@ ACTION_LABELS = {
     "grant.approve": _l("Bantuan disetujui"),
     "grant.handover": _l("Bantuan diserahterimakan"),
     "grant.cancel": _l("Bantuan dibatalkan"),
+    "grant.historical": _l("Bantuan lama dicatat dari arsip"),
     "ledger.reverse": _l("Jurnal dibalik"),
     "letter.issue": _l("Berita acara diterbitkan"),
     "letter.replace": _l("Berita acara diganti"),
+    "letter.scan": _l("Pindaian berita acara lama disimpan"),
     "asset.check": _l("Pemeriksaan peralatan dicatat"),
     "follow_up.create": _l("Tindak lanjut dicatat"),
     "person.report": _l("Laporan data pribadi diminta"),
@@ -69,10 +75,39 @@ ACCESS_KIND_LABELS = {
     "person_report": _l("Laporan data pribadi"),
 }
 
+#: Where a summary holds bare whole-Rupiah amounts, per action: each group of the pattern is one amount.
+#: The summaries are written by the operations that call record_audit (e.g. grant.approve: "17500000" or
+#: "17500000; alasan bantuan kedua: ..."); other numbers in them (years, ids, dates) are left alone.
+AMOUNT_PATTERNS = {
+    "budget.create": re.compile(r"^\S+ \d{4}: (\d+)(?: \(|$)"),
+    "budget.revise": re.compile(r"^(\d+) -> (\d+)(?::|$)"),
+    "grant.create": re.compile(r"^\S+ \d{4} \S+: (\d+)$"),
+    "grant.submit": re.compile(r"^(\d+)$"),
+    "grant.approve": re.compile(r"^(\d+)(?:;|$)"),
+    "grant.historical": re.compile(r"^\S+ \d{4} \S+: (\d+)(?:;|$)"),
+}
+
+
+def audit_summary(action: str | None, summary: str | None) -> str:
+    """An entry's summary as a reader sees it: the bare amounts its action writes shown in Rupiah
+    (`grant.approve`, "17500000; alasan ..." -> "Rp17.500.000; alasan ..."); the stored text stays as it is."""
+    text = summary or ""
+    pattern = AMOUNT_PATTERNS.get(action or "")
+    found = pattern.search(text) if pattern else None
+    if found is None:
+        return text
+    pieces, last = [], 0
+    for index in range(1, (pattern.groups or 0) + 1):
+        begin, end = found.span(index)
+        pieces += [text[last:begin], format_rupiah(int(found[index]))]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
 audit_action = labeller(ACTION_LABELS, "An audit action in words: `report.create` -> Laporan pendapatan dikirim.")
 audit_object_type = labeller(OBJECT_TYPE_LABELS, "An audited object's kind in words: `grant` -> Bantuan.")
 
 access_kind = labeller(ACCESS_KIND_LABELS, "What a personal-data access showed: `letter_pdf` -> Berita acara (PDF).")
 
 #: Template filters of this feature, registered by its views.
-TEMPLATE_FILTERS = {"audit_action": audit_action, "audit_object_type": audit_object_type, "access_kind": access_kind}
+TEMPLATE_FILTERS = {"audit_action": audit_action, "audit_summary": audit_summary, "audit_object_type": audit_object_type, "access_kind": access_kind}

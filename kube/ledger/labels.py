@@ -5,6 +5,9 @@ rules' refusal messages, so an officer reads "Sudah diserahkan" everywhere and n
 """
 from __future__ import annotations
 
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kube.core.labels import labeller
@@ -37,6 +40,41 @@ ENTRY_KIND_LABELS = {
     "release": _l("Pelepasan"),
     "reversal": _l("Koreksi"),
 }
+
+#: What an account holds, said after its owner in the trial balance ("Pagu KUBE 2026: tersedia").
+ACCOUNT_PART_LABELS = {
+    "appropriation": _l("ditetapkan"),
+    "available": _l("tersedia"),
+    "committed": _l("terikat"),
+    "equipment": _l("peralatan"),
+    "cash": _l("kas"),
+}
+#: The order of an owner's accounts in the trial balance: the pagu before what is left of it and what it
+#: committed; equipment before cash.
+ACCOUNT_KIND_ORDER = {"appropriation": 0, "available": 1, "committed": 2, "equipment": 3, "cash": 4}
+
+
+def account_label(kind: str, *, program: str | None = None, year: int | None = None, group_name: str | None = None,
+                  member_name: str | None = None, fallback: str = "") -> str:
+    """An account in words from its kind and owner: a budget's ("Pagu KUBE 2026: tersedia"), a group's
+    ("Kube Mekar Sari: peralatan") or a UEP member's ("Siti Rohmah (UEP, Kube Mekar Sari): kas").
+
+    `fallback` (the stored account name) is used for an account whose owner is unknown.
+    """
+    part = str(ACCOUNT_PART_LABELS.get(kind, kind))
+    if program and year:
+        return _("Pagu %(program)s %(year)d: %(part)s", program=program, year=year, part=part)
+    if member_name and group_name:
+        return _("%(member)s (UEP, %(group)s): %(part)s", member=member_name, group=group_name, part=part)
+    if group_name:
+        return _("%(group)s: %(part)s", group=group_name, part=part)
+    return fallback or part
+
+
+def natural_key(text: str) -> tuple:
+    """A sort key that reads digit runs as numbers: `group:3:cash` sorts before `group:14:cash`."""
+    return tuple(int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", text))
+
 
 grant_status = labeller(GRANT_STATUS_LABELS, "A grant status in words: `handed_over` -> Sudah diserahkan.")
 grant_badge = labeller(GRANT_STATUS_BADGES, "The badge class for a grant status.", default="")

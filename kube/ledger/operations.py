@@ -22,7 +22,7 @@ from kube.core.text import CONTROL_MESSAGE, has_control_characters
 from kube.extensions import db
 from kube.groups.labels import group_status
 from kube.groups.models import Group, Member
-from kube.ledger.labels import grant_status
+from kube.ledger.labels import ACCOUNT_KIND_ORDER, account_label, grant_status, natural_key
 from kube.ledger.models import (
     CONDITIONS, FUNDING_SOURCES, GRANTABLE_GROUP_STATUSES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
     JournalEntry, JournalLine,
@@ -552,15 +552,48 @@ def record_asset_check(asset: Asset, checked_on: date, condition: str, note: str
 
 # -- reports ----------------------------------------------------------------------------------
 
-def trial_balance() -> list[dict]:
-    """Every account with its debit and credit totals and balance; the balances sum to zero."""
-    rows = db.session.execute(
-        select(Account, func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0))
-        .outerjoin(JournalLine, JournalLine.account_id == Account.id)
-        .group_by(Account.id).order_by(Account.code)
-    ).all()
-    return [{"account": account, "debit": int(debit), "credit": int(credit), "balance": int(debit) - int(credit)}
-            for account, debit, credit in rows]
+def trial_balance(start: date | None = None, end: date | None = None) -> list[dict]:
+    """Each account's debit and credit totals and balance over the entries dated `start` to `end` (both
+    included; None is open), named in words (`label`) and in the natural order of `trial_balance_key`.
+
+    Without bounds every account is listed; with a bound, only accounts with an entry in the period. The
+    balances sum to zero either way, since every entry balances. One query.
+    """
+    period = [clause for clause in (JournalEntry.entry_date >= start if start else None,
+                                    JournalEntry.entry_date <= end if end else None) if clause is not None]
+    sums = (
+        select(JournalLine.account_id, func.sum(JournalLine.debit).label("debit"),
+               func.sum(JournalLine.credit).label("credit"))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(*period)
+        .group_by(JournalLine.account_id).subquery()
+    )
+    statement = (
+        select(Account, Budget.program, Budget.year, Group.name, Member.name,
+               func.coalesce(sums.c.debit, 0), func.coalesce(sums.c.credit, 0))
+        .join(sums, sums.c.account_id == Account.id, isouter=not period)
+        .outerjoin(Budget, Budget.id == Account.budget_id)
+        .outerjoin(Group, Group.id == Account.group_id)
+        .outerjoin(Member, Member.id == Account.member_id)
+    )
+    rows = [{"account": account, "debit": int(debit), "credit": int(credit), "balance": int(debit) - int(credit),
+             "label": account_label(account.kind, program=program, year=year, group_name=group_name,
+                                    member_name=member_name, fallback=account.name),
+             "sort_key": trial_balance_key(account, year, program)}
+            for account, program, year, group_name, member_name, debit, credit in db.session.execute(statement)]
+    return sorted(rows, key=lambda row: row["sort_key"])
+
+
+def trial_balance_key(account: Account, year: int | None = None, program: str | None = None) -> tuple:
+    """Budgets first (by year, then program), then each group followed by its UEP members, by id, so group 3
+    comes before group 14; an owner's accounts in ACCOUNT_KIND_ORDER; the code read naturally breaks ties."""
+    kind = ACCOUNT_KIND_ORDER.get(account.kind, len(ACCOUNT_KIND_ORDER))
+    if account.budget_id is not None:
+        owner = (0, year or 0, program or "", account.budget_id, 0)
+    elif account.group_id is not None:
+        owner = (1, account.group_id, 0, account.member_id or 0, 0)
+    else:
+        owner = (2, 0, "", 0, 0)
+    return (*owner, kind, natural_key(account.code))
 
 
 def account_statement(account: Account) -> list[dict]:

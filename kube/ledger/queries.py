@@ -4,14 +4,20 @@ Each page loads what it shows in a fixed number of statements, whatever the numb
 """
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Mapping
+
+from flask_babel import gettext as _
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from kube.auth.roles import visible_groups
+from kube.core.formatting import format_long_date
 from kube.core.pagination import paginate
 from kube.extensions import db
 from kube.groups.models import Group, Member
@@ -224,3 +230,72 @@ def reversed_by(entry_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(
         select(JournalEntry.reverses_entry_id, JournalEntry.id).where(JournalEntry.reverses_entry_id.in_(entry_ids))
     ).all())
+
+
+# -- the trial balance's period ---------------------------------------------------------------
+
+#: A day (2026-06-30) or a whole month (2026-06) in the trial balance's URL.
+_DAY_OR_MONTH = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def _read_day(text: str, *, last_of_month: bool) -> date | None:
+    """The day `text` names (YYYY-MM-DD), or a month's first or last day (YYYY-MM); None when it names none."""
+    found = _DAY_OR_MONTH.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day = int(found[1]), int(found[2]), found[3]
+    try:
+        if day is not None:
+            return date(year, month, int(day))
+        return date(year, month, calendar.monthrange(year, month)[1] if last_of_month else 1)
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+
+
+@dataclass(frozen=True)
+class LedgerPeriod:
+    """The days a trial balance covers, both included: from `start` (None: the first entry) to `end`.
+
+    Read from the URL's `from` and `to` (`?from=2026-01-01&to=2026-06-30`, or months: `?from=2026-01&to=2026-06`);
+    without `to` it ends today. `error` says in words why the URL's dates cannot be used (then nothing is shown).
+    """
+
+    start: date | None
+    end: date | None
+    raw_start: str = ""
+    raw_end: str = ""
+    error: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], today: date) -> LedgerPeriod:
+        """The period the URL asks for; an unreadable date or a start after the end gives a period with `error`."""
+        raw_start, raw_end = (args.get("from") or "").strip()[:20], (args.get("to") or "").strip()[:20]
+        start = _read_day(raw_start, last_of_month=False) if raw_start else None
+        end = _read_day(raw_end, last_of_month=True) if raw_end else today
+        error = ""
+        for raw, read in ((raw_start, start), (raw_end, end)):
+            if raw and read is None:
+                error = _("Tanggal \"%(text)s\" tidak dapat dibaca. Tulis tanggal sebagai TTTT-BB-HH (misalnya "
+                          "2026-06-30) atau bulan sebagai TTTT-BB (misalnya 2026-06).", text=raw)
+                break
+        if not error and start and end and start > end:
+            error = _("Tanggal awal (%(start)s) jatuh sesudah tanggal akhir (%(end)s).",
+                      start=format_long_date(start), end=format_long_date(end))
+        if error:
+            return cls(None, None, raw_start, raw_end, error)
+        return cls(start, end, raw_start, raw_end)
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The URL arguments that ask for this period again (for the export links)."""
+        return {key: value for key, value in (("from", self.raw_start), ("to", self.raw_end)) if value}
+
+
+def trial_balance_sheet(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The trial balance page's rows as an export's header and rows (the same rows, in the same order),
+    closed by the totals row; amounts stay numbers."""
+    headers = [_("Nama akun"), _("Kode akun"), _("Debit"), _("Kredit"), _("Saldo")]
+    body = [[row["label"], row["account"].code, row["debit"], row["credit"], row["balance"]] for row in rows]
+    body.append([_("Jumlah"), "", sum(row["debit"] for row in rows), sum(row["credit"] for row in rows),
+                 sum(row["balance"] for row in rows)])
+    return headers, body

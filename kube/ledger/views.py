@@ -6,7 +6,7 @@ rolled back and shown on the form it came from, with nothing saved.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from kube.core.formatting import format_rupiah
 from kube.core.pagination import ListPage, page_arg, paginate
 from kube.core.transaction import attempt
 from kube.extensions import db
+from kube.groups import exporter
 from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.labels import member_role
 from kube.groups.models import Group, Member
@@ -328,11 +329,31 @@ def grant_cancel(grant_id: int):
 @bp.route("/ledger/trial-balance")
 @allowed(can_see_all_groups)
 def trial_balance():
-    """Every account's debits, credits and balance, with the totals showing debits equal credits."""
-    rows = operations.trial_balance()
+    """Every account in words with its debits, credits and balance over a period (`?from=&to=`), totals equal."""
+    period = queries.LedgerPeriod.from_args(request.args, office_today())
+    rows = [] if period.error else operations.trial_balance(period.start, period.end)
     debit, credit = sum(r["debit"] for r in rows), sum(r["credit"] for r in rows)
     return render_template("ledger/trial_balance.html", rows=rows, debit=debit, credit=credit,
-                           balance=sum(r["balance"] for r in rows))
+                           balance=sum(r["balance"] for r in rows), period=period), 400 if period.error else 200
+
+
+@bp.route("/ledger/trial-balance.<fmt>")
+@allowed(can_see_all_groups)
+def trial_balance_export(fmt: str):
+    """The trial balance page's rows for the same period, as CSV or XLSX (every cell through kube.core.spreadsheet)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    period = queries.LedgerPeriod.from_args(request.args, office_today())
+    if period.error:
+        return trial_balance()  # the page with its message (400), not a file
+    headers, rows = queries.trial_balance_sheet(operations.trial_balance(period.start, period.end))
+    filename = f"neraca-saldo-{period.start.isoformat() if period.start else 'awal'}-{period.end.isoformat()}.{fmt}"
+    attachment = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response(exporter.csv_stream(headers, iter(rows)), content_type="text/csv; charset=utf-8",
+                        headers=attachment)
+    return Response(exporter.xlsx_bytes(headers, iter(rows), _("Neraca saldo")),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=attachment)
 
 
 @bp.route("/ledger/accounts/<int:account_id>")
