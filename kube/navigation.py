@@ -20,6 +20,7 @@ MENU = [
     ("reports.mine", _l("Laporan bulanan"), roles.can_use_leader_pages),
     ("reports.discipline", _l("Kedisiplinan laporan"), roles.can_see_all_groups),
     ("reports.verify_many", _l("Verifikasi laporan"), roles.can_verify_reports),
+    ("reports.entry_grid", _l("Isi laporan sekaligus"), roles.can_verify_reports),
     ("monitoring.flags", _l("Peringatan"), roles.can_see_all_groups),
     ("ledger.grants", _l("Bantuan"), roles.can_see_all_groups),
     ("ledger.budgets", _l("Anggaran"), roles.can_see_all_groups),

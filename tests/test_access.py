@@ -85,6 +85,7 @@ ACCESS = {
     "reports.group": ALL,
     "reports.discipline": STAFF,
     "reports.verify_many": {"admin", "officer"},
+    "reports.entry_grid": {"admin", "officer"},
     "api_reports.put_report": {"admin", "officer", "leader"},
     "api_reports.list_reports": ALL,
     "api_reports.verify_report": {"admin", "officer"},

@@ -6,6 +6,8 @@ field errors.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import Optional
@@ -63,3 +65,57 @@ class VerifyManyForm(KubeForm):
     """
 
     submit = SubmitField(_l("Verifikasi yang dipilih"))
+
+
+# -- the entry grid: many groups' reports for one month on one page -------------------------------
+
+class EntryGridForm(KubeForm):
+    """The entry grid's own form: its CSRF token and the button. Each row is an `EntryGridRowForm`."""
+
+    submit = SubmitField(_l("Simpan semua baris"))
+
+
+class EntryGridRowForm(KubeForm):
+    """One group's row of the entry grid, read with the report form's own fields (`1.500.000` is accepted).
+
+    Built with the prefix `rows-<group id>`, so its inputs are named `rows-<group id>-revenue` and so on;
+    the grid's one CSRF token covers every row (`csrf=False` here).
+    """
+
+    class Meta:
+        csrf = False
+
+    revenue = GroupedRupiahField(_l("Omzet"))
+    expenses = GroupedRupiahField(_l("Biaya"))
+    active_members = IntegerField(_l("Anggota aktif"), validators=[Optional()])
+    confirmed = BooleanField(_l("Ya, angka ini sudah benar"))
+
+    @staticmethod
+    def prefix_for(group_id: int) -> str:
+        """The prefix of a group's row: `rows-<group id>`."""
+        return f"rows-{group_id}"
+
+    def typed(self) -> bool:
+        """Whether anything was typed in the row's figures (an empty row is skipped)."""
+        return any((field.raw_data or [""])[0].strip() for field in (self.revenue, self.expenses, self.active_members))
+
+    def values(self) -> dict:
+        """The row's figures, as `submit_report` takes them (no note: the grid has none)."""
+        return {"revenue": self.revenue.data, "expenses": self.expenses.data,
+                "active_members": self.active_members.data}
+
+
+#: What names a row's input: `rows-<group id>-<field>`.
+GRID_ROW_NAME = re.compile(r"rows-([0-9]{1,10})-")
+
+
+def posted_row_ids(names, limit: int) -> list[int]:
+    """The group ids of the grid rows named in a POST (in order, each once, at most `limit`)."""
+    found: list[int] = []
+    for name in names:
+        match = GRID_ROW_NAME.match(name)
+        if match and int(match.group(1)) not in found:
+            found.append(int(match.group(1)))
+            if len(found) >= limit:
+                break
+    return found

@@ -336,3 +336,41 @@ def reports_to_verify(filters: VerificationFilters):
     if filters.period is not None:
         query = query.where(IncomeReport.period == filters.period)
     return query
+
+
+# -- the entry grid ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GridFilters:
+    """The entry grid's filters, from its URL: a kecamatan code and the groups' pendamping."""
+
+    kecamatan: str = ""
+    officer_id: int | None = None
+
+
+def entry_grid_groups(filters: GridFilters):
+    """Active groups by code, with their kelurahan, for one page of the entry grid (a select for `paginate`)."""
+    query = (select(Group).join(Group.kelurahan).options(contains_eager(Group.kelurahan))
+             .where(Group.status == "active").order_by(Group.code, Group.id))
+    if filters.kecamatan:
+        query = query.where(in_kecamatan(Group.kelurahan_code, filters.kecamatan))
+    if filters.officer_id is not None:
+        query = query.where(Group.officer_id == filters.officer_id)
+    return query
+
+
+def month_reports(group_ids: list[int], period: date) -> dict[int, IncomeReport]:
+    """The reports of these groups for `period`, by group id, freshly read in one query."""
+    if not group_ids:
+        return {}
+    query = (select(IncomeReport).where(IncomeReport.group_id.in_(group_ids), IncomeReport.period == period)
+             .execution_options(populate_existing=True))
+    return {report.group_id: report for report in db.session.scalars(query)}
+
+
+def groups_with_ids(group_ids: list[int]) -> list[Group]:
+    """These groups (those that exist), by code, with their kelurahan, in one query."""
+    if not group_ids:
+        return []
+    return list(db.session.scalars(select(Group).join(Group.kelurahan).options(contains_eager(Group.kelurahan))
+                                   .where(Group.id.in_(group_ids)).order_by(Group.code, Group.id)))

@@ -1,6 +1,7 @@
 """HTML pages for monthly income reports: the leader's months, the report form, verification, discipline."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,7 +20,7 @@ from kube.auth.roles import (
 )
 from kube.core.clock import office_today
 from kube.core.database import MAX_ID
-from kube.core.errors import NeedsConfirmation
+from kube.core.errors import DomainError, NeedsConfirmation
 from kube.core.formatting import format_month, format_rupiah
 from kube.core.forms import show_domain_error
 from kube.core.pagination import page_arg, paginate
@@ -30,7 +31,7 @@ from kube.core.periods import (
     parse_period,
 )
 from kube.core.phones import whatsapp_link
-from kube.core.transaction import attempt
+from kube.core.transaction import attempt, committed
 from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.models import Group, Member
@@ -39,7 +40,9 @@ from kube.monitoring import operations as monitoring_operations
 from kube.monitoring.views import income_chart_for
 from kube.pwa import form_posts
 from kube.reports import bp, operations, queries
-from kube.reports.forms import ReportForm, VerifyForm, VerifyManyForm
+from kube.reports.forms import (
+    EntryGridForm, EntryGridRowForm, ReportForm, VerifyForm, VerifyManyForm, posted_row_ids,
+)
 from kube.reports.labels import (
     LEADER_STATUS_LABELS, MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS, due_sentence, improvement_sentence,
     next_report_sentence,
@@ -290,6 +293,146 @@ def verify_many():
     return render_template("reports/verify_many.html", form=verify_form, page=page, filters=filters,
                            regions=regions, officers=officer_choices(), months=months,
                            item_separator=_ITEM_SEPARATOR)
+
+
+# -- the entry grid: one month's reports of many groups ---------------------------------------
+
+#: Rows on one page of the entry grid.
+GRID_PER_PAGE = 25
+#: The most rows one POST of the grid saves (a page has GRID_PER_PAGE; rows posted from a page that has
+#: since shifted are kept too, so nothing typed is lost).
+GRID_MAX_ROWS = 100
+#: A row's result after a POST.
+SAVED, CONFIRM, REFUSED = "saved", "confirm", "refused"
+
+
+@dataclass
+class GridRow:
+    """One group's row of the entry grid: its inputs, the month's stored report and what a POST did with it."""
+
+    group: Group
+    form: EntryGridRowForm
+    report: object = None
+    #: Why this group cannot report the month (`reportable_problem`), or None.
+    problem: str | None = None
+    #: SAVED, CONFIRM, REFUSED, or "" (not sent, empty or unchanged).
+    result: str = ""
+    message: str = ""
+    #: Unusual figures by field ("revenue", "expenses"), shown as warnings on their inputs.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        """Whether the month's report is verified (the row shows it, read-only, unless a refused POST named it)."""
+        return self.report is not None and self.report.verified_at is not None
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the row shows figures instead of inputs."""
+        return self.problem is not None or (self.verified and self.result != REFUSED)
+
+
+def _grid_filters() -> queries.GridFilters:
+    """The grid's filters from the URL; a value that means nothing (a junk id) is no filter."""
+    officer = request.args.get("officer", "").strip()
+    return queries.GridFilters(kecamatan=request.args.get("kecamatan", "").strip()[:13],
+                               officer_id=int(officer) if officer.isdigit() and int(officer) <= MAX_ID else None)
+
+
+def _row_form(group: Group, report, posted: bool) -> EntryGridRowForm:
+    """A row's inputs: what was posted for it, else the month's stored figures (empty without a report)."""
+    prefix = EntryGridRowForm.prefix_for(group.id)
+    if posted:
+        return EntryGridRowForm(prefix=prefix)
+    if report is None:
+        return EntryGridRowForm(formdata=None, prefix=prefix)
+    return EntryGridRowForm(formdata=None, prefix=prefix, revenue=report.revenue, expenses=report.expenses,
+                            active_members=report.active_members)
+
+
+def _unchanged(form: EntryGridRowForm, report) -> bool:
+    """Whether a row repeats the stored report (a prefilled row sent back as it was): nothing to save."""
+    values = form.values()
+    return report is not None and values["revenue"] == report.revenue and values["expenses"] == report.expenses \
+        and values["active_members"] in (None, report.active_members)
+
+
+def _save_row(row: GridRow, period: date) -> None:
+    """Save one typed row through `submit_report` in a savepoint of its own, and note its result on the row.
+
+    A refused row rolls back only its savepoint: the rows saved before and after it stay.
+    """
+    form = row.form
+    if not form.validate():
+        row.result, row.message = REFUSED, _("Perbaiki angka yang ditandai.")
+        return
+    if _unchanged(form, row.report):
+        return
+    try:
+        with db.session.begin_nested():
+            report, created = operations.submit_report(row.group, period, form.values(), current_user,
+                                                       confirmed=form.confirmed.data)
+    except NeedsConfirmation as error:
+        row.result = CONFIRM
+        row.message = _("Angka tidak biasa: periksa, centang \"Ya, angka ini sudah benar\", lalu simpan lagi.")
+        row.warnings = {name: messages for name, messages in error.fields.items() if name != "confirmed"}
+        return
+    except DomainError as error:
+        show_domain_error(form, error)
+        # Messages about a figure stand next to its input; the result cell says the rest once.
+        on_fields = any(f.errors for f in (form.revenue, form.expenses, form.active_members))
+        rest = [message for message in form.form_errors if message != error.message]
+        row.result = REFUSED
+        row.message = (" ".join(rest) or _("Perbaiki angka yang ditandai.")) if on_fields else error.message
+        return
+    row.result = SAVED
+    net = format_rupiah(report.net)
+    row.message = (_("Tersimpan: pendapatan bersih %(n)s.", n=net) if created
+                   else _("Diperbarui: pendapatan bersih %(n)s.", n=net))
+
+
+@bp.route("/reports/grid", methods=["GET", "POST"])
+@allowed(can_verify_reports)
+def entry_grid():
+    """One month's reports of many groups on one page (`?period=`, `?kecamatan=`, `?officer=`, `?page=`).
+
+    Each typed row is saved on its own (see `_save_row`), its result shown on the row; every typed
+    value comes back in its input, so nothing is lost when a row is refused.
+    """
+    today = office_today()
+    months = list(reversed(months_ending(last_complete_month(today), MONTHS_OFFERED)))
+    period = _requested_period(today)
+    if period not in months:
+        abort(404)
+    filters = _grid_filters()
+    grid_form = EntryGridForm()
+    page = paginate(queries.entry_grid_groups(filters), GRID_PER_PAGE)
+    groups = list(page.items)
+    posted: set[int] = set()
+    if grid_form.validate_on_submit():
+        posted = {group_id for group_id in posted_row_ids(request.form.keys(), GRID_MAX_ROWS) if group_id <= MAX_ID}
+        # Rows posted from a page that has shifted since (a group added or closed) still get their answer.
+        shown = {group.id for group in groups}
+        groups += queries.groups_with_ids(sorted(posted - shown))
+    reports = queries.month_reports([group.id for group in groups], period)
+    rows = [GridRow(group, _row_form(group, reports.get(group.id), group.id in posted), reports.get(group.id),
+                    (operations.reportable_problem(group, period, today) or (None, None))[1])
+            for group in groups]
+    if posted:
+        with committed():
+            # In group order, so that two officers' grids sharing groups lock them in the same order.
+            for row in sorted(rows, key=lambda row: row.group.id):
+                if row.group.id in posted and row.form.typed():
+                    _save_row(row, period)
+        fresh = queries.month_reports([row.group.id for row in rows], period)
+        for row in rows:
+            row.report = fresh.get(row.group.id)
+            if row.result == SAVED:  # the figures as stored: active members left empty show the count used
+                row.form = _row_form(row.group, row.report, posted=False)
+    counts = {result: sum(row.result == result for row in rows) for result in (SAVED, CONFIRM, REFUSED)}
+    return render_template("reports/entry_grid.html", form=grid_form, rows=rows, page=page, period=period,
+                           months=months, filters=filters, regions=RegionCatalogue.load(),
+                           officers=officer_choices(), counts=counts, sent=bool(posted))
 
 
 @bp.route("/groups/<int:group_id>/reports")
