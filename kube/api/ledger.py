@@ -186,7 +186,7 @@ def submit_grant(grant_id):
 @idempotent(blp, also_422=_INVALID_FIELDS + "; override_reason shorter than 10 characters")
 @blp.arguments(ApproveSchema, required=False)
 @blp.response(200, GrantSchema, description="Approved: the budget is committed")
-@_errors(403, 404, 409,
+@_errors(400, 403, 404, 409,
          e403="forbidden: the officer who recorded the grant may not approve it (maker-checker), or role not allowed",
          e409="budget_exceeded: the budget's remaining amount is smaller than the grant; recent_grant: the group, "
               "UEP member or KK had another grant within 12 months and no override_reason was given; or "
