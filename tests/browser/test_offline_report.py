@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from kube.audit.models import AuditEntry
+from kube.auth.operations import issue_token
 from kube.core.formatting import format_month
 from kube.core.periods import add_months
 from kube.groups import operations
@@ -73,6 +74,16 @@ def _created_entries(db, month) -> int:
         AuditEntry.action == "report.create", AuditEntry.summary.contains(f"{month:%Y-%m}")))
     db.session.rollback()
     return count
+
+
+def _reports_through_the_api(app, db, officer, group, month) -> list[dict]:
+    """The group's reports of `month` as `GET /api/v1/groups/{id}/income-reports` lists them to an officer."""
+    plain, _token = issue_token(officer, timedelta(days=1))
+    db.session.commit()
+    response = app.test_client().get(f"/api/v1/groups/{group.id}/income-reports",
+                                     headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 200
+    return [report for report in response.get_json() if report["period"] == f"{month:%Y-%m}"]
 
 
 def _group_due_last_month(db, officer, name: str, business_type: str, username: str):
@@ -144,6 +155,8 @@ def test_a_report_filled_without_signal_is_kept_on_the_phone_and_stored_once_whe
     expect(page.locator("#offline-status")).to_have_text(f"Laporan {month_name} sudah terkirim.")
     assert page.evaluate(KEPT_REPORTS) == []
     assert len(_stored(db, group, month)) == 1 and _created_entries(db, month) == entries == 1
+    [listed] = _reports_through_the_api(app, db, users["officer"], group, month)  # once, as the API sees it too
+    assert (listed["revenue"], listed["expenses"], listed["net"]) == (3_400_000, 1_250_000, 2_150_000)
     assert errors == []  # no script failed, nothing broke the Content-Security-Policy
 
 
