@@ -383,10 +383,13 @@ def grant_given_on(grant: Grant) -> date | None:
     return office_date(grant.approved_at) if grant.approved_at is not None else None
 
 
-def recent_grants(grant: Grant, today: date) -> list[Grant]:
-    """The prior grants approved or handed over on or after the same day GRANT_RECENT_MONTHS months before `today`."""
+def recent_grants(grant: Grant, today: date, prior: list[Grant] | None = None) -> list[Grant]:
+    """The prior grants approved or handed over on or after the same day GRANT_RECENT_MONTHS months before `today`.
+
+    `prior` is `prior_grants(grant)` when the caller already has it (the approve page shows both).
+    """
     since = months_before(today, int(current_app.config["GRANT_RECENT_MONTHS"]))
-    return [other for other in prior_grants(grant)
+    return [other for other in (prior_grants(grant) if prior is None else prior)
             if other.status in ("approved", "handed_over") and (grant_given_on(other) or date.min) >= since]
 
 

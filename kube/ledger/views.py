@@ -272,11 +272,12 @@ def grant_approve(grant_id: int):
                     t=format_rupiah(grant.total), p=grant.budget.program, y=grant.budget.year), "success")
             return redirect(url_for("ledger.grant_detail", grant_id=grant.id))
     figures = operations.budget_figures([grant.budget])[grant.budget_id]
-    recent = {other.id for other in operations.recent_grants(grant, office_today())}
+    prior = operations.prior_grants(grant)
+    recent = {other.id for other in operations.recent_grants(grant, office_today(), prior)}
     return render_template("ledger/grant_confirm.html", form=form, grant=grant, to="approved",
                            allowed="approved" in operations.GRANT_TRANSITIONS[grant.status], figures=figures,
                            is_maker=grant.recorded_by_id == current_user.id,
-                           prior_grants=operations.prior_grants(grant), recent_ids=recent,
+                           prior_grants=prior, recent_ids=recent,
                            recent_months=current_app.config["GRANT_RECENT_MONTHS"])
 
 
