@@ -94,10 +94,12 @@ def _security_headers(response):
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if not request.path.startswith("/static/") and not response.cache_control.public:
+    if not request.path.startswith("/static/") and not response.cache_control.public \
+            and not response.cache_control.private:
         # Pages, exports and letter PDFs carry personal data (full NIKs): kept by no cache, the browser's
         # included. send_file's own `no-cache` (store, but revalidate) is replaced; only what a view
-        # marked public (the API docs' assets) keeps its caching.
+        # marked public (the API docs' assets) keeps its caching, or marked private: the user's own
+        # browser only (stored photos, whose bytes never change; ledger.photo).
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "letter.replace": _l("Berita acara diganti"),
     "letter.scan": _l("Pindaian berita acara lama disimpan"),
     "asset.check": _l("Pemeriksaan peralatan dicatat"),
+    "photo.upload": _l("Foto disimpan (pemeriksaan atau serah terima)"),
     "follow_up.create": _l("Tindak lanjut dicatat"),
     "person.report": _l("Laporan data pribadi diminta"),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateField, FieldList, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
 )
@@ -19,6 +19,8 @@ from wtforms.widgets import TextInput
 from kube.core.clock import office_today
 from kube.core.forms import INPUT_REQUIRED, REQUIRED, KubeForm, RupiahField, max_length, optional_int
 from kube.ledger.labels import CONDITION_LABELS, PROGRAM_LABELS, SOURCE_LABELS
+from kube.ledger.photos import ACCEPT as PHOTO_ACCEPT
+from kube.ledger.photos import MAX_PHOTOS, PHOTO_MAX_BYTES
 
 #: Empty equipment rows the grant form offers; a browser without JavaScript cannot add rows itself.
 LINE_ROWS = 6
@@ -154,11 +156,20 @@ class ApproveForm(ConfirmActionForm):
                                                    "bantuan lain dalam 12 bulan terakhir; tercatat di log audit."))
 
 
+def photos_field(label) -> MultipleFileField:
+    """Optional photos (JPEG, PNG or WebP); their content, size and number are checked by kube.ledger.photos."""
+    return MultipleFileField(label, render_kw={"accept": PHOTO_ACCEPT}, description=_l(
+        "JPEG, PNG atau WebP, paling besar %(mb)d MB per foto, paling banyak %(n)d foto. Lokasi GPS dan data "
+        "kamera tidak disimpan. Bila ada yang ditolak, pilih lagi fotonya.",
+        mb=PHOTO_MAX_BYTES // (1024 * 1024), n=MAX_PHOTOS))
+
+
 class HandoverForm(KubeForm):
-    """The handover: when, and which member signs for it."""
+    """The handover: when, which member signs for it, and its photos (dokumentasi penyerahan)."""
 
     handover_date = DateField(_l("Tanggal serah terima"), validators=[INPUT_REQUIRED], default=office_today)
     received_by_member_id = SelectField(_l("Diterima oleh"), coerce=optional_int, validate_choice=False)
+    photos = photos_field(_l("Foto serah terima (opsional)"))
     submit = SubmitField(_l("Ya, catat serah terima"))
 
 
@@ -182,6 +193,7 @@ class AssetCheckForm(KubeForm):
     checked_on = DateField(_l("Tanggal pemeriksaan"), validators=[INPUT_REQUIRED], default=office_today)
     note = TextAreaField(_l("Catatan"), validators=[Optional(), max_length(500)],
                          description=_l("Misalnya berapa kali disewakan bulan ini, atau kerusakan yang terlihat."))
+    photos = photos_field(_l("Foto (opsional)"))
     submit = SubmitField(_l("Simpan pemeriksaan"))
 
 

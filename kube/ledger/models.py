@@ -249,6 +249,55 @@ class AssetCheck(db.Model):
     asset: Mapped[Asset] = relationship(back_populates="checks")
 
 
+#: What a stored photo is after re-encoding (kube.ledger.photos): JPEG, or PNG where the upload was PNG or had alpha.
+PHOTO_CONTENT_TYPES = ("image/jpeg", "image/png")
+
+
+class Photo(db.Model):
+    """A photo of an equipment check or of a handover (dokumentasi penyerahan), kept in the database.
+
+    Kube stores its own re-encoding of the upload (turned upright, at most 1,600 px, no metadata but the
+    date taken), never the file as sent: phone photos carry the GPS position of a family's home.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        # Each photo documents exactly one thing: a check of one piece of equipment, or one handover.
+        CheckConstraint("(asset_check_id IS NULL) <> (grant_id IS NULL)", name="one_subject"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        CheckConstraint(f"content_type IN {PHOTO_CONTENT_TYPES!r}", name="content_type_known"),
+        CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+        CheckConstraint("byte_size > 0", name="byte_size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_check_id: Mapped[int | None] = mapped_column(ForeignKey("asset_checks.id"), index=True)
+    #: Set for the handover's documentation: photos taken when the grant was handed over.
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    #: Pixels of the stored image (after turning it upright and scaling it down).
+    width: Mapped[int]
+    height: Mapped[int]
+    #: Length of `data` in bytes.
+    byte_size: Mapped[int]
+    #: Hex SHA-256 of `data`; also the photo's ETag.
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The stored image; deferred so lists and pages never load it.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: When the camera says it was taken (EXIF DateTimeOriginal, read as office time unless it names its offset).
+    taken_at: Mapped[datetime | None]
+    uploaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    def fit(self, box: int) -> tuple[int, int]:
+        """Width and height of the photo scaled to fit a `box` x `box` square (never enlarged)."""
+        scale = min(1.0, box / max(self.width, self.height))
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+    def __repr__(self) -> str:
+        return f"<Photo {self.id} {self.content_type} {self.width}x{self.height}>"
+
+
 class IdempotencyRecord(db.Model):
     """The first response to an API call made with an Idempotency-Key, replayed on retries."""
 

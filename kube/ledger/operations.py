@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ from kube.extensions import db
 from kube.groups.labels import group_status
 from kube.groups.models import Group, Member
 from kube.ledger.labels import ACCOUNT_KIND_ORDER, account_label, grant_status, natural_key
+from kube.ledger.photos import Upload, attach_photos, prepare_photos
 from kube.ledger.models import (
     CONDITIONS, FUNDING_SOURCES, GRANTABLE_GROUP_STATUSES, LINE_KINDS, PROGRAMS, Account, Asset, AssetCheck, Budget, Grant, GrantLine,
     JournalEntry, JournalLine,
@@ -484,8 +486,12 @@ def register_equipment(grant: Grant, received_on: date) -> None:
 
 
 def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: User,
-                   today: date | None = None) -> Grant:
-    """Hand over an approved grant: disburse into the recipient's accounts and register the equipment."""
+                   today: date | None = None, *, photos: Sequence[Upload] = ()) -> Grant:
+    """Hand over an approved grant: disburse into the recipient's accounts and register the equipment.
+
+    `photos` (the handover's documentation) are checked before anything changes and kept on the grant.
+    """
+    prepared = prepare_photos(photos)  # a bad photo refuses the handover before any lock or number is taken
     today = today or office_today()
     lock_grant(grant)
     if grant.status != "approved":
@@ -513,6 +519,7 @@ def handover_grant(grant: Grant, handover_date: date, receiver: Member, actor: U
                  f"diterima {receiver.name}", actor=actor)
     from kube.ledger.letters import issue_letter  # numbered and rendered in this same transaction
     issue_letter(grant, actor)
+    attach_photos(prepared, actor, grant=grant)
     return grant
 
 
@@ -538,18 +545,20 @@ def cancel_grant(grant: Grant, reason: str, actor: User) -> Grant:
 # -- equipment register -----------------------------------------------------------------------
 
 def record_asset_check(asset: Asset, checked_on: date, condition: str, note: str, actor: User,
-                       today: date | None = None) -> AssetCheck:
-    """Record what a monitoring visit found about one piece of equipment."""
+                       today: date | None = None, *, photos: Sequence[Upload] = ()) -> AssetCheck:
+    """Record what a monitoring visit found about one piece of equipment, with its photos (all or nothing)."""
     if condition not in CONDITIONS:
         raise _invalid("condition", _("Kondisi harus baik, rusak, hilang atau dijual."))
     check_recorded_date("checked_on", checked_on, _("Tanggal pemeriksaan"), today)
     if checked_on < asset.received_on:
         raise _invalid("checked_on", _("Tanggal pemeriksaan tidak boleh sebelum barang diterima."))
+    prepared = prepare_photos(photos)
     check = AssetCheck(asset=asset, checked_on=checked_on, condition=condition, note=(note or "").strip()[:500],
                        officer_id=actor.id)
     db.session.add(check)
     db.session.flush()
     record_audit("asset.check", "asset", asset.id, f"{condition} {checked_on.isoformat()}", actor=actor)
+    attach_photos(prepared, actor, asset_check=check)
     return check
 
 

@@ -19,19 +19,20 @@ from kube.core.clock import office_date, office_today
 from kube.core.formatting import format_rupiah
 from kube.core.pagination import ListPage, page_arg, paginate
 from kube.core.transaction import attempt
-from kube.extensions import db
+from kube.extensions import csrf, db
 from kube.groups import exporter
 from kube.groups.access import get_group_or_404, visible_or_404
 from kube.groups.labels import member_role
 from kube.groups.models import Group, Member
 from kube.groups.queries import RegionCatalogue
-from kube.ledger import bp, history, labels, operations, queries
+from kube.ledger import bp, history, labels, operations, photos, queries
 from kube.ledger.forms import (
     MORE_ROWS, ApproveForm, AssetCheckForm, BudgetForm, BudgetRevisionForm, CancelGrantForm, ConfirmActionForm,
     GrantForm, HandoverForm, LetterScanForm,
 )
 from kube.ledger.labels import GRANT_STATUS_LABELS, PROGRAM_LABELS, condition_label
 from kube.ledger.models import Account, Asset, Budget, Grant
+from kube.ledger.photo_views import accept_photo_uploads, uploads
 
 for _name, _filter in labels.TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
@@ -234,7 +235,11 @@ def grant_detail(grant_id: int):
     if grant.historical and not has_letter and can_record_history(current_user) \
             and "ledger.grant_letter_scan" in current_app.view_functions:
         scan_form = LetterScanForm()
+    # Photos are for the office only: a leader's view of their grant shows none.
+    staff = can_see_all_groups(current_user)
     return render_template("ledger/grant_detail.html", grant=grant, actions=actions, entries=entries,
+                           handover_photos=photos.handover_photos(grant.id) if staff else [],
+                           check_photos=photos.grant_check_photos(grant.id) if staff else [],
                            awaits_other_approver=is_maker and grant.status == "submitted",
                            letter_links=letter_links, scan_form=scan_form,
                            scan_max_mb=history.SCAN_MAX_BYTES // (1024 * 1024),
@@ -282,9 +287,12 @@ def grant_approve(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/handover", methods=["GET", "POST"])
+@csrf.exempt  # checked by accept_photo_uploads, once the body limit is raised for the photos
 @allowed(can_record_grants)
 def grant_handover(grant_id: int):
-    """Record the handover: date (today by default), the receiving member, the current user handing over."""
+    """Record the handover: date (today by default), the receiving member, the current user handing over,
+    and its photos (dokumentasi penyerahan)."""
+    accept_photo_uploads()
     grant = _grant_or_404(grant_id)
     members = queries.recipient_choices(grant.group)
     form = HandoverForm()
@@ -296,7 +304,8 @@ def grant_handover(grant_id: int):
     if form.validate_on_submit():
         receiver = db.session.get(Member, form.received_by_member_id.data) if form.received_by_member_id.data else None
         with attempt(form, resolve=lambda name: form.handover_date if name == "date" else None) as outcome:
-            operations.handover_grant(grant, form.handover_date.data, receiver, current_user)
+            operations.handover_grant(grant, form.handover_date.data, receiver, current_user,
+                                      photos=uploads(form.photos.data))
         if outcome.ok:
             flash(_("Serah terima bantuan #%(id)d dicatat; %(t)s masuk ke modal %(g)s.", id=grant.id,
                     t=format_rupiah(grant.total), g=grant.group.code), "success")
@@ -386,13 +395,19 @@ def group_statement(group_id: int):
 def group_assets(group_id: int):
     """The group's equipment register with each item's last check."""
     group = get_group_or_404(group_id)
-    return render_template("ledger/group_assets.html", group=group, assets=queries.group_assets(group))
+    assets = queries.group_assets(group)
+    # Each item's latest check's photos, for the office only (a leader sees the register without them).
+    check_photos = photos.photos_of_checks([row.last_check.id for row in assets if row.last_check]) \
+        if can_see_all_groups(current_user) else {}
+    return render_template("ledger/group_assets.html", group=group, assets=assets, check_photos=check_photos)
 
 
 @bp.route("/equipment/<int:asset_id>/checks/new", methods=["GET", "POST"])
+@csrf.exempt  # checked by accept_photo_uploads, once the body limit is raised for the photos
 @allowed(can_record_grants)
 def asset_check(asset_id: int):
-    """Record a monitoring visit's finding about one piece of equipment; earlier checks are listed."""
+    """Record a monitoring visit's finding about one piece of equipment, with photos; earlier checks are listed."""
+    accept_photo_uploads()
     asset = db.session.get(Asset, asset_id, options=[joinedload(Asset.grant), selectinload(Asset.checks)])
     if asset is None:
         abort(404)
@@ -401,7 +416,7 @@ def asset_check(asset_id: int):
     if form.validate_on_submit():
         with attempt(form) as outcome:
             operations.record_asset_check(asset, form.checked_on.data, form.condition.data, form.note.data or "",
-                                          current_user)
+                                          current_user, photos=uploads(form.photos.data))
         if outcome.ok:
             flash(_("Pemeriksaan %(i)s dicatat: %(c)s.", i=asset.item, c=condition_label(form.condition.data)),
                   "success")
@@ -410,4 +425,5 @@ def asset_check(asset_id: int):
     officers = dict(db.session.execute(
         select(User.id, User.full_name).where(User.id.in_(officer_ids))
     ).all()) if officer_ids else {}
-    return render_template("ledger/asset_check.html", form=form, asset=asset, group=group, officers=officers)
+    return render_template("ledger/asset_check.html", form=form, asset=asset, group=group, officers=officers,
+                           check_photos=photos.photos_of_checks([check.id for check in asset.checks]))
