@@ -1,7 +1,8 @@
-"""Flask commands: `user create`, `user list`, `demo`."""
+"""Flask commands: `user create`, `user list`, `demo`, `flags refresh`."""
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import Flask
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from kube.auth.models import User
 from kube.auth.roles import LEADER, ROLES
+from kube.core.database import immediate_transactions
 from kube.core.errors import DomainError
 from kube.core.transaction import committed
 from kube.extensions import db
@@ -75,10 +77,27 @@ def demo_command(if_empty):
             click.echo(f"  {username:<16} {role:<8} {name}")
 
 
+flags_cli = AppGroup("flags", help="The stored current flags.")
+
+
+@flags_cli.command("refresh")
+def refresh_flags_command():
+    """Recompute every active group's current flags; run daily (a report due date passing changes them)."""
+    from kube.core.periods import format_month_index
+    from kube.monitoring import stored
+
+    started = time.perf_counter()
+    with immediate_transactions(), committed():
+        result = stored.refresh_all()
+    click.echo(f"Flags as of {format_month_index(result.as_of)} refreshed: {result.groups} active groups, "
+               f"{result.flags} flags, in {time.perf_counter() - started:.2f} s.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach Kube's commands to `flask --app wsgi`."""
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(flags_cli)
     from kube.groups.cli import import_members_command
     app.cli.add_command(import_members_command)
     from kube.history.cli import import_history_command

@@ -69,6 +69,10 @@ def load_demo(today: date | None = None) -> None:
 
     load_demo_ledger(groups, staff["petugas"], staff["petugas2"], today)
     load_demo_reports(groups, today)
+    # The pages read the month's flags as stored: store them for everything just loaded.
+    from kube.monitoring.stored import refresh_all
+
+    refresh_all(today)
 
 
 def demo_plan(today: date) -> list[dict]:

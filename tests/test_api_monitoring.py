@@ -23,11 +23,13 @@ def test_flags_shape_and_details(app, client, users, dataset):
     assert [(f["group_id"], f["kind"], f["reason"]) for f in body["flags"]] == [
         (f.group_id, f.kind, flag_reason(f)) for f in expected]
     for flag in body["flags"]:
-        assert set(flag) == {"group_id", "kind", "reason", "details"}
+        assert set(flag) == {"group_id", "kind", "reason", "details", "opened"}
     falling = next(f for f in body["flags"] if f["kind"] == NOT_IMPROVING)
     assert falling["group_id"] == dataset["groups"]["falling"].id
     assert falling["details"] == {"slope_per_month": -100_000.0, "reports": 6, "window_start": "2026-01",
                                   "window_end": "2026-06", "yoy_median": None}
+    # Six falling reports since January: the trend needs four, so the run began in April.
+    assert falling["opened"] == "2026-04"
     no_gain = next(f for f in body["flags"] if f["kind"] == NO_GAIN_AFTER_GRANT)
     assert no_gain["details"]["grant_id"] == dataset["grant"].id
     assert no_gain["details"]["handover_month"] == "2025-09"
@@ -54,9 +56,11 @@ def test_flags_filters_and_past_month(app, client, users, dataset):
     assert {f["group_id"] for f in body["flags"]} == {dataset["groups"]["poor"].id}
     body = client.get("/api/v1/flags?as_of=2026-03", headers=headers).get_json()
     assert body["as_of"] == "2026-03"
+    past = operations.compute_flags(M(2026, 3), TODAY, with_opened=True)
     assert body["flags"] == [
-        {"group_id": f.group_id, "kind": f.kind, "reason": flag_reason(f), "details": f.details}
-        for f in operations.compute_flags(M(2026, 3), TODAY).flags
+        {"group_id": f.group_id, "kind": f.kind, "reason": flag_reason(f), "details": f.details,
+         "opened": format_month_index(past.opened[(f.group_id, f.kind)])}
+        for f in past.flags
     ]
 
 

@@ -11,7 +11,7 @@ from kube.core.clock import office_today
 from kube.core.database import MAX_ID
 from kube.core.periods import format_month_index
 from kube.groups.access import get_group_or_404
-from kube.monitoring import operations, trends
+from kube.monitoring import operations, stored, trends
 from kube.monitoring.labels import trend_status
 from kube.monitoring.reasons import flag_reason
 
@@ -50,11 +50,19 @@ class FlagSchema(Schema):
                        "below_extreme_poverty: per_capita_mean, line, reports, months"})
 
 
+class ListedFlagSchema(FlagSchema):
+    """One flag on one group in the flags list, with the month its current run began."""
+
+    opened = fields.String(required=True, metadata={
+        "example": "2025-03", "description": "First month of the current unbroken run of this flag on this group "
+                                             "(as_of when it is new)"})
+
+
 class FlagListSchema(Schema):
     """Flags at an as-of month, most serious first."""
 
     as_of = fields.String(required=True, metadata={"example": "2025-06"})
-    flags = fields.List(fields.Nested(FlagSchema), required=True)
+    flags = fields.List(fields.Nested(ListedFlagSchema), required=True)
 
 
 class TrendPointSchema(Schema):
@@ -107,14 +115,18 @@ def _flag_json(flag: trends.Flag) -> dict:
 @blp.alt_response(422, schema=ApiErrorSchema,
                   description="Invalid or unfinished as_of month, unknown kecamatan or kind, unknown parameter")
 def list_flags(args):
-    """Flags of active groups at an as-of month, most serious first. A leader gets only their own group's."""
+    """Flags of active groups at an as-of month, most serious first, each with the month its current run began
+    (`opened`). A leader gets only their own group's."""
     today = office_today()
     as_of = operations.parse_as_of(args.get("as_of"), today)
     # Leaders see their own group's flags, like the panel on their group page; an unlinked one sees none.
     group_id = own_group_id(current_user)
     filters = operations.check_filters(args.get("kecamatan"), args.get("kind"), args.get("officer"), group_id)
-    result = operations.compute_flags(as_of, today, filters)
-    return {"as_of": result.as_of_text, "flags": [_flag_json(flag) for flag in result.flags]}
+    # The current month is read as stored when current; `opened` is the same for stored and computed flags.
+    result = stored.flags_at(as_of, today, filters, with_opened=True)
+    return {"as_of": result.as_of_text,
+            "flags": [{**_flag_json(flag), "opened": format_month_index(result.opened[(flag.group_id, flag.kind)])}
+                      for flag in result.flags]}
 
 
 @blp.route("/groups/<int:group_id>/trend", methods=["GET"])

@@ -1,10 +1,11 @@
-"""Officers' follow-up on flagged groups: visits, training, mentoring and notes, with their state."""
+"""Officers' follow-up on flagged groups (visits, training, mentoring and notes, with their state), and the stored
+current flags."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kube.core.clock import utc_now
@@ -44,3 +45,47 @@ class FollowUp(db.Model):
 
     group: Mapped["Group"] = relationship()
     officer: Mapped["User | None"] = relationship()
+
+
+class CurrentFlag(db.Model):
+    """A flag a group carries at the current as-of month, kept current by kube.monitoring.stored.
+
+    Exactly what `trends.Flag` carries (the reason is said from `details`), plus `opened`: the
+    first month of the flag's current unbroken run.
+    """
+
+    __tablename__ = "current_flags"
+    __table_args__ = (
+        # Also the index on group_id: it leads.
+        UniqueConstraint("group_id", "kind"),
+        CheckConstraint(f"kind IN {FLAG_KINDS!r}", name="kind_known"),
+        CheckConstraint("opened <= as_of", name="opened_by_as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    #: The as-of month (first day), the same for every row: the month of the last refresh.
+    as_of: Mapped[date]
+    #: First day of the first month of the current unbroken run of this flag on this group.
+    opened: Mapped[date]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Larger is more serious; the flags list sorts by it, as `trends.evaluate_groups` does.
+    severity: Mapped[float] = mapped_column(Double)
+
+
+class FlagRefresh(db.Model):
+    """The one row saying which month, due date and settings the stored flags are for, and the last full refresh."""
+
+    __tablename__ = "flag_refreshes"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The as-of month (first day) of the stored flags.
+    as_of: Mapped[date]
+    #: First day of the latest month whose missing report counts (the report due date passed), at most as_of.
+    overdue_through: Mapped[date]
+    #: A digest of the flag settings and counted grant programs the flags were computed with.
+    settings_key: Mapped[str] = mapped_column(String(64))
+    #: When every group was last recomputed (UTC).
+    refreshed_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -1,0 +1,386 @@
+"""The current month's flags kept in the database and always current, so pages read them instead of recomputing.
+
+The stored rows (table `current_flags`) stand for one *basis*, kept in the one row of `flag_refreshes`: the
+as-of month, the latest month whose missing report counts (its due date passed) and the flag settings. Within
+one basis the flags of a group change only when its own data does, so:
+
+- the session events installed by `install_session_events` recompute, in the same transaction and just
+  before it commits, the groups whose reports, grants, members, status or formation date it changed;
+- `refresh_all` (the `flask flags refresh` command, daily from cron, at `./run.sh` and after the demo)
+  recomputes every group when the basis moves: a new month, a due date passed, other settings;
+- readers get the stored flags only while their basis is today's (`current_flags` answers None
+  otherwise and the caller computes live), so stored and live flags never differ.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
+
+from kube.core.clock import office_today, utc_now
+from kube.core.periods import from_month_index, month_index
+from kube.extensions import db
+from kube.groups.models import Group, Member
+from kube.ledger.models import Grant
+from kube.monitoring import operations, trends
+from kube.monitoring.models import CurrentFlag, FlagRefresh, FollowUp
+from kube.reports.models import IncomeReport
+
+#: The flags page warns when the last full refresh is older than this (the cron runs daily).
+STALE_AFTER = timedelta(hours=36)
+#: Groups recomputed per statement: keeps IN lists short on SQLite and PostgreSQL alike.
+CHUNK = 500
+_STATE_ID = 1
+
+
+# -- the basis ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Basis:
+    """What flags depend on besides the groups' own data: on the same basis, the same data gives the same flags."""
+
+    as_of: date
+    overdue_through: date
+    settings_key: str
+
+    @property
+    def as_of_index(self) -> int:
+        """The as-of month as a month index."""
+        return month_index(self.as_of)
+
+
+def _settings_key(settings: trends.FlagSettings) -> str:
+    programs = tuple(current_app.config["MONITORING_GRANT_PROGRAMS"])
+    return hashlib.sha256(repr((settings, programs)).encode()).hexdigest()
+
+
+def basis_for(today: date, settings: trends.FlagSettings | None = None) -> Basis:
+    """Today's basis: the last complete month, the latest overdue report month up to it, and the settings."""
+    settings = settings or operations.flag_settings()
+    as_of = operations.default_as_of(today)
+    # `today` reaches the flags only through this month (missing_reports), so it is all the basis keeps of it.
+    overdue = min(as_of, trends._last_overdue_month(today, settings.due_day))
+    return Basis(from_month_index(as_of), from_month_index(overdue), _settings_key(settings))
+
+
+def _stored_basis(state) -> Basis | None:
+    return None if state is None else Basis(state.as_of, state.overdue_through, state.settings_key)
+
+
+def _state_row(lock: str | None = None):
+    """(as_of, overdue_through, settings_key, refreshed_at) of the one refresh row; `lock` "share" or "update"."""
+    statement = select(FlagRefresh.as_of, FlagRefresh.overdue_through, FlagRefresh.settings_key,
+                       FlagRefresh.refreshed_at).where(FlagRefresh.id == _STATE_ID)
+    if lock == "share":
+        statement = statement.with_for_update(read=True)
+    elif lock == "update":
+        statement = statement.with_for_update()
+    return db.session.execute(statement).first()
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _evaluate(data: operations.MonitoringData, today: date, settings: trends.FlagSettings) -> list[dict]:
+    """The rows for the groups in `data`: their flags at its as-of month with the month each run opened."""
+    flags = trends.evaluate_groups(data.series, data.as_of, today, settings)
+    opened = operations.opened_months(data.series, flags, data.as_of, today, settings)
+    as_of = from_month_index(data.as_of)
+    return [{"group_id": flag.group_id, "kind": flag.kind, "as_of": as_of,
+             "opened": from_month_index(opened[(flag.group_id, flag.kind)]), "details": flag.details,
+             "severity": flag.severity} for flag in flags]
+
+
+def _insert(rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(insert(CurrentFlag), rows)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
+    """Recompute these groups' stored flags (replacing their rows); False, doing nothing, off the stored basis.
+
+    Off the stored basis (a new month, a due date passed, other settings, never refreshed) the rows
+    are all out of date anyway and only `refresh_all` can make them current.
+
+    Locks, in this order: the groups' rows (as report changes lock them, in id order), so of two
+    transactions changing one group the later recomputes after the earlier committed and sees its
+    data; then the refresh row, shared, so a running full refresh is waited for and its result built
+    on. In the other order a writer holding a group's lock from its report could wait for a full
+    refresh that waits for a writer waiting for that group: a deadlock.
+    """
+    ids = sorted({group_id for group_id in group_ids if group_id is not None})
+    if not ids:
+        return True
+    for chunk in _chunks(ids):
+        db.session.execute(select(Group.id).where(Group.id.in_(chunk)).order_by(Group.id)
+                           .with_for_update(key_share=True))
+    today = today or office_today()
+    settings = operations.flag_settings()
+    basis = basis_for(today, settings)
+    if _stored_basis(_state_row(lock="share")) != basis:
+        return False
+    for chunk in _chunks(ids):
+        data = operations.load_monitoring_data(basis.as_of_index, operations.FlagFilters(group_ids=tuple(chunk)))
+        db.session.execute(delete(CurrentFlag).where(CurrentFlag.group_id.in_(chunk))
+                           .execution_options(synchronize_session=False))
+        _insert(_evaluate(data, today, settings))
+    return True
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What a full refresh did: the as-of month, active groups evaluated, flags stored."""
+
+    as_of: int
+    groups: int
+    flags: int
+
+
+def refresh_all(today: date | None = None) -> RefreshResult:
+    """Recompute every active group's flags in a fixed number of queries and record the refresh; the caller commits.
+
+    The refresh row is locked first, so writers that would recompute a group wait for this to commit
+    and then recompute on top of it.
+    """
+    # Changes still pending in this session are read below, so they need no recomputing at commit.
+    db.session.flush()
+    today = today or office_today()
+    settings = operations.flag_settings()
+    basis = basis_for(today, settings)
+    _claim_state(basis)
+    data = operations.load_monitoring_data(basis.as_of_index)
+    rows = _evaluate(data, today, settings)
+    db.session.execute(delete(CurrentFlag).execution_options(synchronize_session=False))
+    _insert(rows)
+    db.session.flush()
+    session = db.session()
+    _mark_done(session, session.info.pop(_PENDING, set()))
+    return RefreshResult(basis.as_of_index, len(data.groups), len(rows))
+
+
+def _claim_state(basis: Basis) -> None:
+    """Lock the refresh row (creating it the first time) and set it to `basis`, refreshed now."""
+    values = {"as_of": basis.as_of, "overdue_through": basis.overdue_through, "settings_key": basis.settings_key,
+              "refreshed_at": utc_now()}
+    if _state_row(lock="update") is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(FlagRefresh), [{"id": _STATE_ID, **values}])
+            return
+        except IntegrityError:
+            # Another first refresh inserted it meanwhile: wait for it, then take the row over.
+            _state_row(lock="update")
+    db.session.execute(FlagRefresh.__table__.update().where(FlagRefresh.id == _STATE_ID).values(**values))
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def current_flags(today: date | None = None, filters: operations.FlagFilters = operations.FlagFilters(),
+                  settings: trends.FlagSettings | None = None) -> operations.FlagList | None:
+    """The stored flags as `compute_flags(default_as_of(today), today, filters, with_opened=True)` gives them.
+
+    None when the stored flags are not on today's basis: the caller computes live. Two queries; the
+    FlagList's `groups` holds the flagged groups only (all a flags list shows).
+    """
+    today = today or office_today()
+    basis = basis_for(today, settings)
+    if _stored_basis(_state_row()) != basis:
+        return None
+    as_of = basis.as_of_index
+    statement = (operations.group_rows_statement(as_of, filters)
+                 .add_columns(CurrentFlag.kind, CurrentFlag.details, CurrentFlag.severity, CurrentFlag.opened)
+                 .join(CurrentFlag, CurrentFlag.group_id == Group.id))
+    if filters.kind:
+        statement = statement.where(CurrentFlag.kind == filters.kind)
+    groups: dict[int, operations.GroupInfo] = {}
+    flags: list[trends.Flag] = []
+    opened: dict[tuple[int, str], int] = {}
+    for row in db.session.execute(statement):
+        info = groups.get(row[0]) or groups.setdefault(row[0], operations.group_info(row))
+        kind, details, severity, opened_on = row[10:]
+        flags.append(trends.Flag(info.id, kind, details, severity))
+        opened[(info.id, kind)] = month_index(opened_on)
+    # The very order evaluate_groups gives: most serious first, then kind, then group.
+    flags.sort(key=trends._sort_key)
+    return operations.FlagList(as_of, flags, groups, opened)
+
+
+def flags_at(as_of: int, today: date, filters: operations.FlagFilters = operations.FlagFilters(), *,
+             with_opened: bool = False) -> operations.FlagList:
+    """`compute_flags(as_of, today, filters, with_opened=...)`, read as stored for the current month when current.
+
+    Stored flags always carry `opened`; computed ones only `with_opened`.
+    """
+    if as_of == operations.default_as_of(today):
+        kept = current_flags(today, filters)
+        if kept is not None:
+            return kept
+    return operations.compute_flags(as_of, today, filters, with_opened=with_opened)
+
+
+def count_without_recent_follow_up(today: date | None = None) -> int | None:
+    """How many stored flags have no follow-up of their kind in the last FOLLOW_UP_FRESH_DAYS days, in one count.
+
+    The inbox's number, equal to `len(without_recent_follow_up(current_flags(today), today).flags)` without
+    loading the flags; None when the stored flags are not on today's basis (the caller computes live).
+    """
+    today = today or office_today()
+    basis = basis_for(today)
+    if _stored_basis(_state_row()) != basis:
+        return None
+    followed_up = select(FollowUp.id).where(
+        FollowUp.group_id == CurrentFlag.group_id, FollowUp.flag_kind == CurrentFlag.kind,
+        FollowUp.action_date >= today - timedelta(days=operations.FOLLOW_UP_FRESH_DAYS))
+    # The same groups current_flags joins (group_rows_statement's scope), counted instead of listed.
+    groups = operations.group_rows_statement(basis.as_of_index).with_only_columns(Group.id).subquery()
+    return db.session.scalar(select(func.count(CurrentFlag.id)).join(groups, groups.c.id == CurrentFlag.group_id)
+                             .where(~followed_up.exists())) or 0
+
+
+@dataclass(frozen=True)
+class RefreshStatus:
+    """When every group's flags were last recomputed (None: never) and whether that is too long ago."""
+
+    refreshed_at: datetime | None
+    stale: bool
+
+
+def last_refresh() -> datetime | None:
+    """The moment (UTC) of the last full refresh, None before the first."""
+    row = _state_row()
+    if row is None:
+        return None
+    moment = row.refreshed_at
+    # SQLite gives the stored UTC moment back without its zone.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def refresh_status(now: datetime | None = None) -> RefreshStatus:
+    """The last full refresh and whether it is older than STALE_AFTER (or missing)."""
+    moment = last_refresh()
+    now = now or utc_now()
+    return RefreshStatus(moment, moment is None or now - moment > STALE_AFTER)
+
+
+# -- keeping them current: session events ---------------------------------------------------------
+
+#: session.info keys: group ids changed since their last recompute; {transaction: ids recomputed in it}; re-entry.
+_PENDING = "kube.flags.pending"
+_DONE = "kube.flags.done"
+_BUSY = "kube.flags.busy"
+
+#: (model, the attribute naming the group, the attributes flags read): a change to these marks the group.
+_WATCHED = (
+    (IncomeReport, "group_id", ("group_id", "period", "net", "active_members")),
+    (Grant, "group_id", ("group_id", "status", "handover_date", "program")),
+    (Member, "group_id", ("group_id", "joined_on", "left_on")),
+    (Group, "id", ("status", "formed_on")),
+)
+
+
+def _touched_groups(obj, whole: bool) -> set[int]:
+    """The groups whose flags a new, deleted (`whole`) or changed object may change."""
+    for model, key, names in _WATCHED:
+        if isinstance(obj, model):
+            break
+    else:
+        return set()
+    found = {getattr(obj, key)}
+    if not whole:
+        attributes = db.inspect(obj).attrs
+        changed = False
+        for name in names:
+            history = attributes[name].history
+            if history.has_changes():
+                changed = True
+                if name == key:
+                    found.update(history.deleted)  # the group it moved away from
+        if not changed:
+            return set()
+    found.discard(None)
+    return found
+
+
+def _after_flush(session: Session, _context) -> None:
+    found: set[int] = set()
+    for obj in session.new:
+        found |= _touched_groups(obj, whole=True)
+    for obj in session.deleted:
+        found |= _touched_groups(obj, whole=True)
+    for obj in session.dirty:
+        found |= _touched_groups(obj, whole=False)
+    if found:
+        session.info.setdefault(_PENDING, set()).update(found)
+
+
+def _innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _mark_done(session: Session, ids: set[int]) -> None:
+    """Remember that these groups were recomputed inside the innermost transaction (undone if it rolls back)."""
+    transaction = _innermost(session)
+    if ids and transaction is not None:
+        session.info.setdefault(_DONE, {}).setdefault(transaction, set()).update(ids)
+
+
+def _before_commit(session: Session) -> None:
+    """Recompute the changed groups just before the transaction (or savepoint) commits."""
+    if session.info.get(_BUSY) or not has_app_context():
+        return
+    session.flush()  # the last changes are collected by _after_flush
+    if not session.info.get(_PENDING):
+        return
+    session.info[_BUSY] = True
+    try:
+        # Recomputing flushes nothing of its own, but loop in case it ever does.
+        while pending := session.info.pop(_PENDING, None):
+            refresh_groups(pending, office_today())
+            _mark_done(session, pending)
+            session.flush()
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+def _after_rollback(session: Session) -> None:
+    """A rolled-back savepoint took its recomputed rows with it: those groups are pending again."""
+    done = session.info.get(_DONE)
+    transaction = _innermost(session)
+    if done and transaction in done:
+        session.info.setdefault(_PENDING, set()).update(done.pop(transaction))
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended (committed or rolled back): forget everything; a savepoint: pass it up."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_DONE, None)
+        return
+    done = session.info.get(_DONE)
+    if done and transaction in done:
+        done.setdefault(transaction.parent, set()).update(done.pop(transaction))
+
+
+_installed = False
+
+
+def install_session_events() -> None:
+    """Keep the stored flags current in every transaction of `db.session` (installed once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(db.session, "after_flush", _after_flush)
+    event.listen(db.session, "before_commit", _before_commit)
+    event.listen(db.session, "after_rollback", _after_rollback)
+    event.listen(db.session, "after_transaction_end", _after_transaction_end)
+    _installed = True
