@@ -212,6 +212,8 @@ class Config:
     #: Approving a grant whose group, UEP member or family card (KK) had another grant approved or handed over
     #: within this many months needs the approver's written reason (a guard against paying twice).
     GRANT_RECENT_MONTHS = int(os.environ.get("KUBE_GRANT_RECENT_MONTHS", "12"))
+    #: Granted equipment is due for a check when never checked or last checked more than this many months ago.
+    EQUIPMENT_CHECK_MONTHS = int(os.environ.get("KUBE_EQUIPMENT_CHECK_MONTHS", "6"))
     #: Printed (with a QR code) on every letter as the address of its public verification page.
     PUBLIC_BASE_URL = os.environ.get("KUBE_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     #: Stamp duty (UU 10/2020): a receipt above this many Rupiah carries a meterai of STAMP_DUTY_AMOUNT.
@@ -244,6 +246,8 @@ class Config:
         _check_letter_number_pattern(settings.get("LETTER_NUMBER_PATTERN", cls.LETTER_NUMBER_PATTERN))
         if not 1 <= settings.get("GRANT_RECENT_MONTHS", cls.GRANT_RECENT_MONTHS) <= 120:
             raise ConfigError("KUBE_GRANT_RECENT_MONTHS must be 1..120")
+        if not 1 <= settings.get("EQUIPMENT_CHECK_MONTHS", cls.EQUIPMENT_CHECK_MONTHS) <= 120:
+            raise ConfigError("KUBE_EQUIPMENT_CHECK_MONTHS must be 1..120")
         settings["GO_LIVE_DATE"] = _go_live_date(settings.get("GO_LIVE_DATE"))
         _check_office_logo(settings.get("OFFICE_LOGO", cls.OFFICE_LOGO))
         uri = settings["SQLALCHEMY_DATABASE_URI"]
