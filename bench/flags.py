@@ -94,7 +94,9 @@ def seed_reports(url: str, groups: int, members: int | None = None, months: int 
                 batch.append({"group_id": group_id, "period": from_month_index(month), "revenue": revenue,
                               "expenses": revenue - net, "net": net, "active_members": active, "note": "",
                               "confirmed_unusual": False, "entered_on_behalf": False, "submitted_at": submitted,
-                              "updated_at": submitted})
+                              "updated_at": submitted,
+                              # As in an office that keeps up: all but the last two months' reports are verified.
+                              "verified_at": submitted + timedelta(days=7) if ago >= 2 else None})
                 if len(batch) >= CHUNK:
                     db.session.execute(insert(IncomeReport), batch)
                     written, batch = written + len(batch), []

@@ -190,11 +190,25 @@ def page_rows(app, counter: QueryCounter, requests: int, repeat: int, log) -> li
         ("GET /monitoring/dashboard", get("/monitoring/dashboard"), repeat),
         ("GET /monitoring/flags (flags page, first page)", get("/monitoring/flags"), repeat),
         ("GET /api/v1/flags (API, every flag as JSON)", get("/api/v1/flags", headers=headers), repeat),
+        ("GET / (the officer's inbox: six counts)", get("/"), repeat),
+        ("GET /api/v1/inbox (API, the same counts)", get("/api/v1/inbox", headers=headers), repeat),
     ]:
         rows.append(timing_row(label, timed(call, runs, warmup=2 if runs == requests else 1, counter=counter),
                                baseline))
         log(f"  {rows[-1].label}: {rows[-1].median:,.1f} ms")
     return rows
+
+
+def refresh_stored_flags(app) -> int:
+    """One full refresh of the stored current flags, committed (the pages then read them); the flags stored."""
+    from kube.extensions import db
+    from kube.monitoring.stored import refresh_all
+
+    with app.app_context():
+        result = refresh_all()
+        db.session.commit()
+        db.session.remove()
+    return result.flags
 
 
 def flag_rows(app, counter: QueryCounter, repeat: int, log) -> list[Row]:
@@ -210,7 +224,9 @@ def flag_rows(app, counter: QueryCounter, repeat: int, log) -> list[Row]:
     baseline = timing_row(BARE_FLAG_QUERIES, bare)
     flags = timed(in_fresh_session(app, lambda: len(operations.compute_flags(as_of, today).flags)), repeat,
                   counter=counter)
-    return [baseline, timing_row(f"compute_flags, every active group ({flags.result:,} flags)", flags, baseline)]
+    refresh = timed(lambda: refresh_stored_flags(app), repeat, counter=counter)
+    return [baseline, timing_row(f"compute_flags, every active group ({flags.result:,} flags)", flags, baseline),
+            timing_row(f"flags refresh, every active group stored ({refresh.result:,} flags)", refresh, baseline)]
 
 
 def letter_rows(repeat: int, log) -> list[Row]:
@@ -336,6 +352,8 @@ def main(argv=None) -> int:
                 f"{args.repeat * 3} letter renders, after a warm-up; "
                 f"Flask test client in one process except the gunicorn rows")
     counter = QueryCounter(engine)
+    log("Refreshing the stored flags, as the daily `flask flags refresh` would ...")
+    refresh_stored_flags(app)
     rows = page_rows(app, counter, args.requests, args.repeat, log)
     rows += flag_rows(app, counter, args.repeat, log)
     engine.dispose()  # gunicorn's workers and the letters' database get the machine to themselves

@@ -53,6 +53,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     configure_database_engine(app)
     register_blueprints(app)
+    from kube.monitoring.stored import install_session_events
+
+    # The stored current flags are recomputed in the transaction that changes what they depend on.
+    install_session_events()
 
     from kube.errors import register_error_handlers
     from kube.security import register_security
@@ -101,12 +105,16 @@ def register_blueprints(app: Flask) -> None:
     from kube.history import bp as history_bp
     from kube.history import views as _history_views  # noqa: F401
     from kube.ledger import bp as ledger_bp
+    from kube.ledger import equipment_views as _equipment_views  # noqa: F401
     from kube.ledger import letter_views as _letter_views  # noqa: F401
+    from kube.ledger import photo_views as _photo_views  # noqa: F401
     from kube.ledger import views as _ledger_views  # noqa: F401
     from kube.main import bp as main_bp
     from kube.main import views as _main_views  # noqa: F401
     from kube.monitoring import bp as monitoring_bp
     from kube.monitoring import views as _monitoring_views  # noqa: F401
+    from kube.overview import bp as overview_bp
+    from kube.overview import views as _overview_views  # noqa: F401
     from kube.privacy import bp as privacy_bp
     from kube.privacy import views as _privacy_views  # noqa: F401
     from kube.pwa import bp as pwa_bp
@@ -115,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from kube.reports import views as _reports_views  # noqa: F401
 
     for blueprint in (main_bp, auth_bp, audit_bp, groups_bp, reports_bp, ledger_bp, monitoring_bp, privacy_bp, docs_bp,
-                      history_bp, pwa_bp):
+                      history_bp, pwa_bp, overview_bp):
         app.register_blueprint(blueprint)
     for blueprint in api_blueprints():
         # The API authenticates with bearer tokens, never cookies, so CSRF does not apply.

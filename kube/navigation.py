@@ -14,6 +14,7 @@ from kube.core.formatting import current_language
 MENU = [
     ("main.index", _l("Beranda"), roles.can_log_in),
     ("monitoring.dashboard", _l("Dasbor"), roles.can_see_all_groups),
+    ("overview.index", _l("Ringkasan"), roles.can_see_all_groups),
     ("groups.index", lazy_pgettext("menu", "Kelompok"), roles.can_see_all_groups),
     ("groups.index", _l("Kelompok saya"), roles.can_use_leader_pages),  # the list sends a leader to their group
     ("groups.members", _l("Cari anggota"), roles.can_see_all_groups),
@@ -23,6 +24,7 @@ MENU = [
     ("reports.entry_grid", _l("Isi laporan sekaligus"), roles.can_verify_reports),
     ("monitoring.flags", _l("Peringatan"), roles.can_see_all_groups),
     ("ledger.grants", _l("Bantuan"), roles.can_see_all_groups),
+    ("ledger.equipment_register", _l("Peralatan"), roles.can_see_all_groups),
     ("ledger.budgets", _l("Anggaran"), roles.can_see_all_groups),
     ("ledger.trial_balance", _l("Neraca saldo"), roles.can_see_all_groups),
     ("ledger.letters_index", _l("Berita acara"), roles.can_see_all_groups),

@@ -94,7 +94,11 @@ ACCESS = {
     "monitoring.follow_up": {"admin", "officer"},
     "monitoring.group_follow_ups": STAFF,
     "monitoring.dashboard": STAFF,
+    "overview.index": STAFF,
+    "overview.pdf": STAFF,
+    "overview.xlsx": STAFF,
     "monitoring.group_chart": ALL,  # a leader: their own group only (404 otherwise)
+    "api_inbox.get_inbox": {"admin", "officer"},
     "api_monitoring.list_flags": ALL,  # a leader gets only their own group's flags
     "api_monitoring.group_trend": ALL,  # a leader: their own group only (404 otherwise)
     "ledger.grant_letters": ALL,  # a leader: their own group's letters only (404 otherwise)
@@ -123,6 +127,9 @@ ACCESS = {
     "ledger.group_statement": ALL,  # a leader: their own group only (404 otherwise)
     "ledger.group_assets": ALL,  # likewise
     "ledger.asset_check": {"admin", "officer"},
+    "ledger.photo": STAFF,  # photos of checks and handovers: never a leader or a visitor
+    "ledger.equipment_register": STAFF,
+    "ledger.equipment_register_export": STAFF,
 }
 
 #: Pages a leader may open only for their own group: the sample group is someone else's, so 404.

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KUBE = ROOT / "kube"
 #: Packages whose __init__ only holds a blueprint (or nothing): they contain layers but are none.
 CONTAINERS = {"kube", "kube.auth", "kube.audit", "kube.groups", "kube.reports", "kube.ledger", "kube.monitoring",
-              "kube.backup", "kube.privacy", "kube.history", "kube.pwa"}
+              "kube.backup", "kube.privacy", "kube.history", "kube.pwa", "kube.overview"}
 
 
 def _contracts() -> list[dict]:

@@ -28,7 +28,7 @@ def test_the_notice_is_open_without_login_and_says_what_why_who_how_long_and_whe
 def test_the_login_page_and_the_footer_link_the_notice(app, client, users, login):
     assert 'href="/privacy"' in client.get("/login").get_data(as_text=True)
     login(users["viewer"])
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)  # the viewer lands on the overview
     assert page.count('href="/privacy"') == 1  # the footer, for anyone logged in
     assert 'href="/privacy"' in app.test_client().get("/privacy").get_data(as_text=True)  # and anyone else
 

@@ -26,6 +26,7 @@ EXPECTED = {
     "can_revise_budgets": {"admin"},
     "can_correct_letters": {"admin", "officer"},
     "can_follow_up_flags": {"admin", "officer"},
+    "can_use_inbox": {"admin", "officer"},
     "can_import_members": {"admin", "officer"},
     "can_manage_users": {"admin"},
     "can_read_audit_log": {"admin"},
@@ -81,8 +82,8 @@ def test_reporting_for_a_group_needs_the_capability_and_for_a_leader_their_own_g
 
 @pytest.mark.parametrize("role, expected", [
     ("leader", {"/", "/groups", "/reports"}),
-    ("viewer", {"/", "/monitoring/dashboard", "/groups", "/members", "/reports/discipline", "/monitoring/flags",
-                "/grants", "/budgets", "/ledger/trial-balance", "/letters"}),
+    ("viewer", {"/", "/monitoring/dashboard", "/overview", "/groups", "/members", "/reports/discipline", "/monitoring/flags",
+                "/grants", "/equipment", "/budgets", "/ledger/trial-balance", "/letters"}),
 ])
 def test_the_menu_shows_what_the_capabilities_open(app, users, role, expected):
     with app.test_request_context("/"):

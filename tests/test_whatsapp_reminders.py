@@ -1,6 +1,7 @@
 """Reminders without a gateway: phone numbers in one normal form, and a WhatsApp link to a leader whose report is missing."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -88,7 +89,7 @@ def _reminders_by_group(html: str) -> dict[str, str]:
     for row in html.split("<tr")[1:]:
         link = _reminder(row)
         if link:
-            found[row.split('">', 2)[1].split("</a>")[0]] = link
+            found[re.search(r'<a href="[^"]*">([^<]*)</a>', row).group(1)] = link
     return found
 
 

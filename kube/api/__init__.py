@@ -7,6 +7,7 @@ def api_blueprints() -> list:
     from kube.api.auth import blp as auth_blp
     from kube.api.groups import blp as groups_blp
     from kube.api.history import blp as history_blp
+    from kube.api.inbox import blp as inbox_blp
     from kube.api.ledger import blp as ledger_blp
     from kube.api.letters import blp as letters_blp
     from kube.api.monitoring import blp as monitoring_blp
@@ -16,4 +17,4 @@ def api_blueprints() -> list:
     from kube.api.reports import blp as reports_blp
 
     return [auth_blp, regions_blp, groups_blp, ledger_blp, history_blp, letters_blp, reports_blp, monitoring_blp,
-            privacy_blp, people_blp]
+            privacy_blp, people_blp, inbox_blp]

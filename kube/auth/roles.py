@@ -60,6 +60,8 @@ can_revise_budgets = Capability("revise_budgets", ADMINS)
 can_record_history = Capability("record_history", ADMINS)
 can_correct_letters = Capability("correct_letters", EDITORS)
 can_follow_up_flags = Capability("follow_up_flags", EDITORS)
+#: The work inbox: grants to approve and hand over, reports to verify, missing reports, flags, equipment checks.
+can_use_inbox = Capability("use_inbox", EDITORS)
 can_import_members = Capability("import_members", EDITORS)
 can_manage_users = Capability("manage_users", ADMINS)
 can_read_audit_log = Capability("read_audit_log", ADMINS)

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from kube.auth.models import User
@@ -102,6 +102,11 @@ def nik_condition(column, text: str, viewer):
 def _choice(value: str | None, allowed) -> str:
     value = (value or "").strip()
     return value if value in allowed else ""
+
+
+def mine_first(officer_column, viewer):
+    """An ORDER BY key putting rows of the groups `viewer` accompanies (pendamping) before the rest."""
+    return case((officer_column == getattr(viewer, "id", None), 0), else_=1)
 
 
 def in_kecamatan(kelurahan_code_column, kecamatan_code: str):

@@ -21,7 +21,7 @@ from kube.core.formatting import format_long_date
 from kube.core.pagination import paginate
 from kube.extensions import db
 from kube.groups.models import Group, Member
-from kube.groups.queries import in_kecamatan
+from kube.groups.queries import in_kecamatan, mine_first
 from kube.ledger import operations
 from kube.ledger.models import GRANT_STATUSES, GRANTABLE_GROUP_STATUSES, PROGRAMS, Asset, AssetCheck, Budget, Grant, JournalEntry
 
@@ -43,6 +43,8 @@ class GrantFilters:
     kecamatan: str = ""
     group_id: int | None = None
     q: str = ""
+    #: Submitted grants someone else recorded: the ones waiting for this viewer's approval (maker-checker).
+    to_approve: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], viewer) -> GrantFilters:
@@ -58,6 +60,7 @@ class GrantFilters:
             status=status if status in GRANT_STATUSES else "",
             kecamatan=kecamatan if len(kecamatan) <= 13 else "",
             q=(args.get("q") or "").strip()[:80],
+            to_approve=args.get("to_approve") == "1",
         )
 
     def conditions(self) -> list:
@@ -76,7 +79,15 @@ class GrantFilters:
         if self.q:
             clauses.append(or_(Group.code.icontains(self.q, autoescape=True),
                                Group.name.icontains(self.q, autoescape=True)))
+        if self.to_approve:
+            clauses.extend([Grant.status == "submitted", Grant.recorded_by_id != getattr(self.viewer, "id", None)])
         return clauses
+
+    def url_args(self) -> dict[str, str]:
+        """The filters as a list URL's query arguments (the inverse of `from_args`)."""
+        args = {"program": self.program, "year": str(self.year or ""), "status": self.status,
+                "kecamatan": self.kecamatan, "q": self.q, "to_approve": "1" if self.to_approve else ""}
+        return {name: value for name, value in args.items() if value}
 
 
 def filtered_grants(filters: GrantFilters, *columns) -> Select:
@@ -84,11 +95,16 @@ def filtered_grants(filters: GrantFilters, *columns) -> Select:
     return select(*(columns or (Grant,))).join(Grant.group).join(Grant.budget).where(*filters.conditions())
 
 
+def count_grants(filters: GrantFilters) -> int:
+    """How many grants the filters allow: the count the inbox shows for the list `paginate_grants` gives."""
+    return db.session.scalar(filtered_grants(filters, func.count(Grant.id))) or 0
+
+
 def paginate_grants(filters: GrantFilters) -> Pagination:
-    """One page of grants, newest first, with group, budget and UEP member loaded in the same query."""
+    """One page of grants, the viewer's own groups first, then newest first, group, budget and UEP member loaded."""
     statement = filtered_grants(filters).options(
         contains_eager(Grant.group), contains_eager(Grant.budget), joinedload(Grant.member),
-    ).order_by(Grant.id.desc())
+    ).order_by(mine_first(Group.officer_id, filters.viewer), Grant.id.desc())
     return paginate(statement)
 
 

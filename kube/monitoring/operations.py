@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping, Sequence
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -101,6 +101,8 @@ class FlagFilters:
     kind: str | None = None
     officer_id: int | None = None
     group_id: int | None = None
+    #: Only these groups (the stored flags' refresh of the groups a transaction touched).
+    group_ids: tuple[int, ...] | None = None
 
 
 def check_filters(kecamatan: str | None, kind: str | None, officer_id: int | None = None,
@@ -151,7 +153,7 @@ class MonitoringData:
 _KECAMATAN = aliased(Region, name="kecamatan")
 
 
-def _scoped(statement: Select, as_of: int, filters: FlagFilters) -> Select:
+def scoped_to_month(statement: Select, as_of: int, filters: FlagFilters = FlagFilters()) -> Select:
     """Limit a statement that selects from `groups` to the active groups that existed at the as-of month."""
     statement = statement.where(Group.status == "active", Group.formed_on < _next_month_start(as_of))
     if filters.kecamatan:
@@ -160,6 +162,8 @@ def _scoped(statement: Select, as_of: int, filters: FlagFilters) -> Select:
         statement = statement.where(Group.officer_id == filters.officer_id)
     if filters.group_id is not None:
         statement = statement.where(Group.id == filters.group_id)
+    if filters.group_ids is not None:
+        statement = statement.where(Group.id.in_(filters.group_ids))
     return statement
 
 
@@ -172,7 +176,7 @@ def report_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> S
     statement = (select(IncomeReport.group_id, IncomeReport.period, IncomeReport.net, IncomeReport.active_members)
                  .join(Group, Group.id == IncomeReport.group_id)
                  .where(IncomeReport.period < _next_month_start(as_of)))
-    return _scoped(statement, as_of, filters)
+    return scoped_to_month(statement, as_of, filters)
 
 
 def group_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Select:
@@ -184,7 +188,15 @@ def group_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) -> Se
         .outerjoin(_KECAMATAN, _KECAMATAN.code == Region.parent_code)
         .outerjoin(User, User.id == Group.officer_id)
     )
-    return _scoped(statement, as_of, filters).order_by(Group.id)
+    return scoped_to_month(statement, as_of, filters).order_by(Group.id)
+
+
+def group_info(row: Sequence[Any]) -> GroupInfo:
+    """A GroupInfo from a row that starts with the columns of `group_rows_statement`."""
+    (group_id, code, name, kelurahan_code, officer_id, formed_on, kelurahan_name, kecamatan_code, kecamatan_name,
+     officer_name) = row[:10]
+    return GroupInfo(group_id, code, name, kelurahan_code, kelurahan_name, kecamatan_code,
+                     kecamatan_name or kecamatan_code, officer_id, officer_name, formed_on)
 
 
 def _handed_over_by(as_of: int) -> tuple:
@@ -198,7 +210,7 @@ def handover_rows_statement(as_of: int, filters: FlagFilters = FlagFilters()) ->
     statement = (select(Grant.group_id, Grant.id, Grant.handover_date)
                  .join(Group, Group.id == Grant.group_id)
                  .where(*_handed_over_by(as_of)))
-    return _scoped(statement, as_of, filters)
+    return scoped_to_month(statement, as_of, filters)
 
 
 def load_monitoring_data(as_of: int, filters: FlagFilters = FlagFilters()) -> MonitoringData:
@@ -207,10 +219,9 @@ def load_monitoring_data(as_of: int, filters: FlagFilters = FlagFilters()) -> Mo
     The three statements are public so the benchmark can time them bare, next to this.
     """
     groups: dict[int, GroupInfo] = {}
-    for (group_id, code, name, kelurahan_code, officer_id, formed_on, kelurahan_name, kecamatan_code,
-         kecamatan_name, officer_name) in db.session.execute(group_rows_statement(as_of, filters)):
-        groups[group_id] = GroupInfo(group_id, code, name, kelurahan_code, kelurahan_name, kecamatan_code,
-                                     kecamatan_name or kecamatan_code, officer_id, officer_name, formed_on)
+    for row in db.session.execute(group_rows_statement(as_of, filters)):
+        info = group_info(row)
+        groups[info.id] = info
 
     reports: dict[int, list[trends.Report]] = defaultdict(list)
     # Only a few dozen distinct months occur; converting each once saves a call per row.
@@ -240,6 +251,8 @@ class FlagList:
     as_of: int
     flags: list[trends.Flag]
     groups: dict[int, GroupInfo]
+    #: (group id, kind) -> the month index its current run began (see `opened_months`); filled on request.
+    opened: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @property
     def as_of_text(self) -> str:
@@ -253,11 +266,40 @@ class FlagList:
 
 
 def compute_flags(as_of: int, today: date, filters: FlagFilters = FlagFilters(),
-                  settings: trends.FlagSettings | None = None) -> FlagList:
-    """Flags of every active group (narrowed by the filters) at the as-of month, in a fixed number of queries."""
+                  settings: trends.FlagSettings | None = None, *, with_opened: bool = False) -> FlagList:
+    """Flags of every active group (narrowed by the filters) at the as-of month, in a fixed number of queries.
+
+    `with_opened` also fills `opened` (see `opened_months`), from the same rows: no more queries.
+    """
     settings = settings or flag_settings()
     data = load_monitoring_data(as_of, filters)
-    return _flag_list(data, today, settings, filters.kind)
+    result = _flag_list(data, today, settings, filters.kind)
+    if with_opened:
+        result.opened = opened_months(data.series, result.flags, as_of, today, settings)
+    return result
+
+
+def opened_months(series: Iterable[trends.GroupSeries], flags: Iterable[trends.Flag], as_of: int, today: date,
+                  settings: trends.FlagSettings) -> dict[tuple[int, str], int]:
+    """For each flag at the as-of month, (group id, kind) -> the first month of its current unbroken run.
+
+    Earlier months are evaluated again exactly as `compute_flags(month, today)` would see the group
+    (formed by then, its reports and handovers up to then: trends never read past the month), going
+    back while the flag still holds, never before the group's formation month nor EARLIEST_AS_OF (no
+    as-of month exists before it). The one definition of `opened`, for stored and live flags alike.
+    """
+    opened = {(flag.group_id, flag.kind): as_of for flag in flags}
+    running = set(opened)
+    series_of = {group_series.group_id: group_series for group_series in series}
+    month, floor = as_of - 1, month_index(EARLIEST_AS_OF)
+    while running and month >= floor:
+        candidates = [series_of[group_id] for group_id in sorted({group_id for group_id, _kind in running})
+                      if series_of[group_id].formed_month <= month]
+        running &= {(flag.group_id, flag.kind) for flag in trends.evaluate_groups(candidates, month, today, settings)}
+        for key in running:
+            opened[key] = month
+        month -= 1
+    return opened
 
 
 def _flag_list(data: MonitoringData, today: date, settings: trends.FlagSettings, kind: str | None) -> FlagList:
@@ -284,6 +326,29 @@ def latest_follow_ups(pairs: Iterable[tuple[int, str]], as_of: int) -> dict[tupl
         if key in wanted and key not in latest:
             latest[key] = follow_up
     return latest
+
+
+#: A flag counts as followed up while its group has a follow-up of that kind dated within this many days.
+FOLLOW_UP_FRESH_DAYS = 30
+
+
+def without_recent_follow_up(result: FlagList, today: date) -> FlagList:
+    """The flags whose group has no follow-up of their kind dated in the last FOLLOW_UP_FRESH_DAYS days (one query).
+
+    The one meaning of the inbox's "flags without follow-up" and of the flags page's `?no_follow_up=1`.
+    """
+    followed = set(db.session.execute(
+        select(FollowUp.group_id, FollowUp.flag_kind).distinct()
+        .where(FollowUp.action_date >= today - timedelta(days=FOLLOW_UP_FRESH_DAYS))
+    ).all())
+    return replace(result, flags=[flag for flag in result.flags if (flag.group_id, flag.kind) not in followed])
+
+
+def mine_first(result: FlagList, viewer) -> FlagList:
+    """The same flags with those of the groups `viewer` accompanies first, each part still most serious first."""
+    viewer_id = getattr(viewer, "id", None)
+    return replace(result, flags=sorted(result.flags,
+                                        key=lambda flag: result.groups[flag.group_id].officer_id != viewer_id))
 
 
 # -- one group's trend ------------------------------------------------------------------------
@@ -432,12 +497,14 @@ class Dashboard:
     months: list[MonthFigure] = field(default_factory=list)
 
 
-def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12) -> Dashboard:
+def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12,
+                      stored: FlagList | None = None) -> Dashboard:
     """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
 
     Eight queries whatever the number of groups: the reporting rates per kecamatan (the reports
     package's own, as on the discipline page: names and rates), members, grants and the three of
-    the flags computation.
+    the flags computation. `stored` is the month's flags as kept in the database (kube.monitoring.stored):
+    then nothing is evaluated and only the chart's months of reports are read.
     """
     settings = settings or flag_settings()
     as_of = default_as_of(today)
@@ -468,11 +535,16 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         figures = row(code)
         figures.grants, figures.grants_total = count, int(total)
 
-    data = load_monitoring_data(as_of)
-    flag_list = _flag_list(data, today, settings, None)
+    if stored is not None and stored.as_of == as_of:
+        flag_list = stored
+        months = _window_figures(as_of, chart_months)
+    else:
+        data = load_monitoring_data(as_of)
+        flag_list = _flag_list(data, today, settings, None)
+        months = monthly_figures(data.series, as_of, chart_months)
     flagged: dict[str, set[int]] = defaultdict(set)
     for flag in flag_list.flags:
-        flagged[data.groups[flag.group_id].kecamatan_code].add(flag.group_id)
+        flagged[flag_list.groups[flag.group_id].kecamatan_code].add(flag.group_id)
     for code, group_ids in flagged.items():
         row(code).flagged_groups = len(group_ids)
 
@@ -481,7 +553,7 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
     for figures in rows:
         totals.add(figures)
     return Dashboard(as_of, today.year, due_date(from_month_index(as_of), settings.due_day), totals, rows,
-                     flag_list.counts_by_kind(), monthly_figures(data.series, as_of, chart_months))
+                     flag_list.counts_by_kind(), months)
 
 
 def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: int) -> list[MonthFigure]:
@@ -491,7 +563,43 @@ def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: in
     for group_series in series:
         for report in group_series.reports_between(first, as_of):
             nets[report.month].append(report.net)
+    return _month_figures(nets, first, as_of)
+
+
+def _window_figures(as_of: int, months: int) -> list[MonthFigure]:
+    """`monthly_figures` of the groups `load_monitoring_data` would load, reading only the window's reports."""
+    first = as_of - months + 1
+    nets: dict[int, list[int]] = defaultdict(list)
+    statement = report_rows_statement(as_of).where(IncomeReport.period >= from_month_index(first))
+    for _group_id, period, net, _members in db.session.execute(statement):
+        nets[month_index(period)].append(net)
+    return _month_figures(nets, first, as_of)
+
+
+def _month_figures(nets: Mapping[int, list[int]], first: int, as_of: int) -> list[MonthFigure]:
     return [
-        MonthFigure(month, len(nets[month]), int(statistics.median(nets[month])) if nets[month] else None)
+        MonthFigure(month, len(nets.get(month, ())), int(statistics.median(nets[month])) if nets.get(month) else None)
         for month in range(first, as_of + 1)
     ]
+
+
+# -- how long flags have been open ------------------------------------------------------------
+
+def flag_run_lengths(as_of: int, max_months: int = 12, *, today: date | None = None,
+                     settings: trends.FlagSettings | None = None,
+                     data: MonitoringData | None = None) -> dict[tuple[int, str], int]:
+    """For every flag at the as-of month, (group id, kind) -> the run length: in how many consecutive months up
+    to and including the as-of month the group carried that flag (from `opened_months`), capped at
+    `max_months` (a run of `max_months` means that long or longer). No query when given the month's `data`.
+    """
+    if max_months < 1:
+        raise ValueError("max_months must be at least 1: the as-of month itself")
+    today = today or office_today()
+    settings = settings or flag_settings()
+    if data is None:
+        data = load_monitoring_data(as_of)
+    elif data.as_of != as_of:
+        raise ValueError("data must be the monitoring data of the as-of month")
+    flags = _flag_list(data, today, settings, None).flags
+    opened = opened_months(data.series, flags, as_of, today, settings)
+    return {key: min(as_of - month + 1, max_months) for key, month in opened.items()}

@@ -241,10 +241,10 @@ def count_without_recent_follow_up(today: date | None = None) -> int | None:
     followed_up = select(FollowUp.id).where(
         FollowUp.group_id == CurrentFlag.group_id, FollowUp.flag_kind == CurrentFlag.kind,
         FollowUp.action_date >= today - timedelta(days=operations.FOLLOW_UP_FRESH_DAYS))
-    # The same groups current_flags joins (group_rows_statement's scope), counted instead of listed.
-    groups = operations.group_rows_statement(basis.as_of_index).with_only_columns(Group.id).subquery()
-    return db.session.scalar(select(func.count(CurrentFlag.id)).join(groups, groups.c.id == CurrentFlag.group_id)
-                             .where(~followed_up.exists())) or 0
+    # The same groups current_flags reads (the flags' scope: active, formed by the month), counted, not listed.
+    statement = operations.scoped_to_month(
+        select(func.count(CurrentFlag.id)).join(Group, Group.id == CurrentFlag.group_id), basis.as_of_index)
+    return db.session.scalar(statement.where(~followed_up.exists())) or 0
 
 
 @dataclass(frozen=True)

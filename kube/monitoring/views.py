@@ -17,7 +17,7 @@ from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.models import Group
 from kube.groups.queries import RegionCatalogue, officer_choices
-from kube.monitoring import bp, charts, labels, operations, trends
+from kube.monitoring import bp, charts, labels, operations, stored, trends
 from kube.monitoring.forms import FollowUpForm
 from kube.monitoring.labels import FLAG_LABELS
 from kube.monitoring.reasons import flag_reason, trend_in_words
@@ -67,11 +67,17 @@ def flags():
         "default_as_of": format_month_index(operations.default_as_of(today)),
         "errors": errors,
         "can_follow_up": can_follow_up_flags(current_user),
+        "refresh": stored.refresh_status(),
+        "stale_hours": int(stored.STALE_AFTER.total_seconds() // 3600),
     }
     if errors:
         # The filters stay in the form with their messages; nothing is listed for a bad question.
         return render_template("monitoring/flags.html", result=None, page=None, **context), 422
-    result = operations.compute_flags(as_of, today, filters)
+    # The current month's flags are read as stored when they are current; any other month is computed.
+    result = stored.flags_at(as_of, today, filters)
+    if request.args.get("no_follow_up") == "1":
+        result = operations.without_recent_follow_up(result, today)
+    result = operations.mine_first(result, current_user)
     page = ListPage.of(result.flags, page_arg(), current_app.config["PER_PAGE"])
     latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in page.items), as_of)
     return render_template("monitoring/flags.html", result=result, page=page, latest=latest, **context)
@@ -127,7 +133,7 @@ def group_follow_ups(group_id: int):
 def dashboard():
     """Active groups, members, this year's grants, reporting rates and flags, per kecamatan, with a chart."""
     today = office_today()
-    figures = operations.dashboard_figures(today)
+    figures = operations.dashboard_figures(today, stored=stored.current_flags(today))
     months = figures.months
     chart = charts.bar_chart_svg(
         [(m.month, m.median_net, m.reports) for m in months],

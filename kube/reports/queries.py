@@ -20,7 +20,7 @@ from kube.core.pagination import paginate
 from kube.core.periods import add_months, first_of_month, last_complete_month, months_ending
 from kube.extensions import db
 from kube.groups.models import Group, Region
-from kube.groups.queries import in_kecamatan
+from kube.groups.queries import in_kecamatan, mine_first
 from kube.reports.labels import MONTH_STATUS_BADGES, MONTH_STATUS_LABELS, MONTH_STATUS_SYMBOLS
 from kube.reports.models import IncomeReport
 from kube.reports.schedule import MISSING, NOT_FORMED, ON_TIME, deadline_utc, is_due, month_status, month_to_report
@@ -278,8 +278,33 @@ def kecamatan_rates(months: list[date]) -> tuple[list[Rates], Rates]:
     return rows, total
 
 
-def discipline(page: int, per_page: int, kecamatan_code: str = "") -> Discipline:
-    """Active groups by the last 12 complete months, with rates per kecamatan, in a fixed number of queries."""
+def latest_overdue_month(today: date) -> date:
+    """The latest month whose due day has passed: last month after its due day, else the month before it."""
+    last = last_complete_month(today)
+    return last if is_due(last, due_day(), today) else add_months(last, -1)
+
+
+def missing_report(period: date):
+    """A WHERE clause over groups: active, formed by the end of `period`, and no report for `period` at all.
+
+    The one meaning of the inbox's "missing reports" and of the discipline page's `?missing=` list.
+    """
+    return and_(Group.status == "active", _formed_by_end_of(period),
+                ~select(IncomeReport.id).where(IncomeReport.group_id == Group.id,
+                                               IncomeReport.period == period).exists())
+
+
+def missing_report_count(period: date) -> int:
+    """How many groups `missing_report(period)` holds (one query)."""
+    return db.session.scalar(select(func.count(Group.id)).where(missing_report(period))) or 0
+
+
+def discipline(page: int, per_page: int, kecamatan_code: str = "", missing: date | None = None,
+               viewer=None) -> Discipline:
+    """Active groups by the last 12 complete months, with rates per kecamatan, in a fixed number of queries.
+
+    With `missing`, only the groups whose report for that month is missing; `viewer`'s own groups come first.
+    """
     today = office_today()
     months = months_ending(last_complete_month(today), DISCIPLINE_MONTHS)
     due_months = [month for month in months if is_due(month, due_day(), today)]
@@ -287,9 +312,11 @@ def discipline(page: int, per_page: int, kecamatan_code: str = "") -> Discipline
     names = {r.code: r.name for r in rates}
 
     query = (select(Group).join(Group.kelurahan).options(contains_eager(Group.kelurahan))
-             .where(Group.status == "active").order_by(Group.code))
+             .where(Group.status == "active").order_by(mine_first(Group.officer_id, viewer), Group.code))
     if kecamatan_code:
         query = query.where(in_kecamatan(Group.kelurahan_code, kecamatan_code))
+    if missing is not None:
+        query = query.where(missing_report(missing))
     pagination = paginate(query, per_page, page=page)
     groups = list(pagination.items)
     reports = _reports_by_period([g.id for g in groups], months[0], months[-1])
@@ -317,10 +344,18 @@ class VerificationFilters:
     kecamatan: str = ""
     officer_id: int | None = None
     period: date | None = None
+    #: Who reads the list: the groups they accompany come first.
+    viewer: object = None
+
+
+def count_reports_to_verify() -> int:
+    """How many reports wait for verification: the count of the unfiltered `reports_to_verify` list (one query)."""
+    # No joins: every report has a group and every group a kelurahan (foreign keys), so the list's joins drop none.
+    return db.session.scalar(select(func.count(IncomeReport.id)).where(awaiting_verification())) or 0
 
 
 def reports_to_verify(filters: VerificationFilters):
-    """Reports awaiting verification, newest month first, then by group code (a select for `paginate`).
+    """Reports awaiting verification: the viewer's groups first, then newest month, then group code (for `paginate`).
 
     Each comes with its group, the group's kelurahan and who submitted it, loaded in the same query.
     """
@@ -328,7 +363,8 @@ def reports_to_verify(filters: VerificationFilters):
              .options(contains_eager(IncomeReport.group).contains_eager(Group.kelurahan),
                       joinedload(IncomeReport.submitted_by))
              .where(awaiting_verification())
-             .order_by(IncomeReport.period.desc(), Group.code, IncomeReport.id))
+             .order_by(mine_first(Group.officer_id, filters.viewer), IncomeReport.period.desc(), Group.code,
+                       IncomeReport.id))
     if filters.kecamatan:
         query = query.where(in_kecamatan(Group.kelurahan_code, filters.kecamatan))
     if filters.officer_id is not None:

@@ -246,7 +246,7 @@ def _verification_filters() -> queries.VerificationFilters:
     return queries.VerificationFilters(
         kecamatan=request.args.get("kecamatan", "").strip(),
         officer_id=int(officer) if officer.isdigit() and int(officer) <= MAX_ID else None,
-        period=period)
+        period=period, viewer=current_user)
 
 
 def _refusal_message(refusal: operations.BatchRefusal) -> str:
@@ -458,9 +458,14 @@ def _discipline_reminders(rows) -> dict[int, str]:
 def discipline():
     """Reporting discipline: active groups by the last 12 months, with rates per kecamatan."""
     kecamatan = request.args.get("kecamatan", "").strip()
-    summary = queries.discipline(page_arg(), current_app.config["PER_PAGE"], kecamatan_code=kecamatan)
+    try:
+        missing = parse_period(request.args.get("missing", ""))
+    except ValueError:
+        missing = None  # no such month: the whole list, as for any filter value that means nothing
+    summary = queries.discipline(page_arg(), current_app.config["PER_PAGE"], kecamatan_code=kecamatan,
+                                 missing=missing, viewer=current_user)
     kecamatan_codes = {rates.code for rates in summary.rates}
     reminders = _discipline_reminders(summary.rows) if can_verify_reports(current_user) else {}
-    return render_template("reports/discipline.html", summary=summary, reminders=reminders,
+    return render_template("reports/discipline.html", summary=summary, reminders=reminders, missing=missing,
                            kecamatan=kecamatan if kecamatan in kecamatan_codes else "",
                            due_day=queries.due_day(), symbols=MONTH_STATUS_SYMBOLS, labels=MONTH_STATUS_LABELS)
