@@ -5,16 +5,16 @@ views read the URL, check the role and render or stream.
 """
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from kube.auth.permissions import allowed
 from kube.auth.roles import can_record_grants, can_see_all_groups
 from kube.core.clock import office_today
-from kube.groups import exporter
 from kube.groups.queries import RegionCatalogue
 from kube.ledger import bp, equipment
 from kube.ledger.labels import CONDITION_LABELS
+from kube.ledger.views import sheet_download
 
 
 @bp.route("/equipment")
@@ -39,11 +39,4 @@ def equipment_register_export(fmt: str):
         abort(404)
     filters = equipment.EquipmentFilters.from_args(request.args, current_user, office_today())
     headers, rows = equipment.equipment_sheet(filters)
-    filename = f"peralatan-{filters.today.isoformat()}.{fmt}"
-    attachment = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if fmt == "csv":
-        # Streamed: a city's whole register is written as it is read, within this request's context.
-        return Response(stream_with_context(exporter.csv_stream(headers, rows)), content_type="text/csv; charset=utf-8",
-                        headers=attachment)
-    return Response(exporter.xlsx_bytes(headers, rows, "Peralatan"),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=attachment)
+    return sheet_download(fmt, headers, rows, f"peralatan-{filters.today.isoformat()}.{fmt}", "Peralatan")

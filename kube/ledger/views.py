@@ -6,7 +6,7 @@ rolled back and shown on the form it came from, with nothing saved.
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -358,11 +358,16 @@ def trial_balance_export(fmt: str):
         return trial_balance()  # the page with its message (400), not a file
     headers, rows = queries.trial_balance_sheet(operations.trial_balance(period.start, period.end))
     filename = f"neraca-saldo-{period.start.isoformat() if period.start else 'awal'}-{period.end.isoformat()}.{fmt}"
+    return sheet_download(fmt, headers, iter(rows), filename, _("Neraca saldo"))
+
+
+def sheet_download(fmt: str, headers: list[str], rows, filename: str, title: str) -> Response:
+    """Rows as a CSV (streamed as they are read, within the request's context) or XLSX attachment."""
     attachment = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        return Response(exporter.csv_stream(headers, iter(rows)), content_type="text/csv; charset=utf-8",
-                        headers=attachment)
-    return Response(exporter.xlsx_bytes(headers, iter(rows), _("Neraca saldo")),
+        return Response(stream_with_context(exporter.csv_stream(headers, rows)),
+                        content_type="text/csv; charset=utf-8", headers=attachment)
+    return Response(exporter.xlsx_bytes(headers, rows, title),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=attachment)
 
 
