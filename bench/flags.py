@@ -6,8 +6,8 @@
     .venv/bin/python bench/flags.py --reset --database-url postgresql://postgres@127.0.0.1:5432/kube_bench
 
 Seeding reuses bench/seed.py for staff, groups and members, then makes every group active and
-old enough, and bulk-inserts 36 monthly reports per group (rising, falling, seasonal, stopped,
-poor and gappy series) and a handed-over KUBE grant for a quarter of them. The timed steps run
+old enough, and bulk-writes (COPY on PostgreSQL) 36 monthly reports per group (rising, falling,
+seasonal, stopped, poor and gappy series) and a handed-over KUBE grant for a quarter of them. The timed steps run
 in the app context with a fresh session each time, after one warm-up:
 
 - the bare queries: the same three statements the computation sends, rows fetched, nothing built;
@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_OFFICER, OUT, OfficerClient, bare_flag_queries, in_fresh_session, QueryCounter, make_app, reset_database, timed  # noqa: E402
+from common import (BENCH_OFFICER, OUT, OfficerClient, bare_flag_queries, in_fresh_session,  # noqa: E402
+                    QueryCounter, make_app, reset_database, timed, write_rows)
 
 DEFAULT_URL = f"sqlite:///{OUT / 'kube-flags.sqlite3'}"
 MONTHS = 36
-CHUNK = 5000
 #: Shares of the report patterns among the seeded groups.
 PATTERNS = [("steady", 40), ("falling", 20), ("seasonal", 15), ("stopped", 10), ("poor", 10), ("gappy", 5)]
 
@@ -72,37 +72,37 @@ def seed_reports(url: str, groups: int, members: int | None = None, months: int 
         db.session.execute(update(Group).values(status="active", formed_on=from_month_index(first) - timedelta(days=20)))
         ids = db.session.scalars(select(Group.id).order_by(Group.id)).all()
         kinds = [name for name, share in PATTERNS for _ in range(share)]
-        batch, written = [], 0
-        for group_id in ids:
-            pattern = rng.choice(kinds)
-            # Most of the group reports as active in a month; the income level is per active member.
-            size = sizes[group_id - 1]
-            active = rng.randint(max(1, size - 2), size)
-            level = active * (rng.randint(250, 320) if pattern == "poor" else rng.randint(550, 800)) * 1000
-            for month in range(first, last + 1):
-                ago = last - month
-                if pattern == "stopped" and ago < rng.randint(2, 4):
-                    continue
-                if pattern == "gappy" and rng.random() < 0.35:
-                    continue
-                factor = {"falling": 1.3 - 0.03 * max(0, 10 - ago) if ago < 10 else 1.3,
-                          "seasonal": (1 - 0.008 * ago) * (1 + 0.2 * ((month % 12) in (4, 5, 6)))}.get(pattern, 1 - 0.01 * ago)
-                net = int(level * factor * (1 + rng.uniform(-0.05, 0.05)) / 1000) * 1000
-                revenue = int(net / 0.4 / 1000) * 1000
-                submitted = datetime.combine(from_month_index(month + 1).replace(day=rng.randint(1, 14)),
-                                             datetime.min.time(), tzinfo=timezone.utc)
-                batch.append({"group_id": group_id, "period": from_month_index(month), "revenue": revenue,
-                              "expenses": revenue - net, "net": net, "active_members": active, "note": "",
-                              "confirmed_unusual": False, "entered_on_behalf": False, "submitted_at": submitted,
-                              "updated_at": submitted,
-                              # As in an office that keeps up: all but the last two months' reports are verified.
-                              "verified_at": submitted + timedelta(days=7) if ago >= 2 else None})
-                if len(batch) >= CHUNK:
-                    db.session.execute(insert(IncomeReport), batch)
-                    written, batch = written + len(batch), []
-        if batch:
-            db.session.execute(insert(IncomeReport), batch)
-            written += len(batch)
+
+        def report_rows():
+            """Every group's reports, group by group (the random draws in the same order as ever)."""
+            for group_id in ids:
+                pattern = rng.choice(kinds)
+                # Most of the group reports as active in a month; the income level is per active member.
+                size = sizes[group_id - 1]
+                active = rng.randint(max(1, size - 2), size)
+                level = active * (rng.randint(250, 320) if pattern == "poor" else rng.randint(550, 800)) * 1000
+                for month in range(first, last + 1):
+                    ago = last - month
+                    if pattern == "stopped" and ago < rng.randint(2, 4):
+                        continue
+                    if pattern == "gappy" and rng.random() < 0.35:
+                        continue
+                    factor = {"falling": 1.3 - 0.03 * max(0, 10 - ago) if ago < 10 else 1.3,
+                              "seasonal": (1 - 0.008 * ago) * (1 + 0.2 * ((month % 12) in (4, 5, 6)))
+                              }.get(pattern, 1 - 0.01 * ago)
+                    net = int(level * factor * (1 + rng.uniform(-0.05, 0.05)) / 1000) * 1000
+                    revenue = int(net / 0.4 / 1000) * 1000
+                    submitted = datetime.combine(from_month_index(month + 1).replace(day=rng.randint(1, 14)),
+                                                 datetime.min.time(), tzinfo=timezone.utc)
+                    yield {"group_id": group_id, "period": from_month_index(month), "revenue": revenue,
+                           "expenses": revenue - net, "net": net, "active_members": active, "note": "",
+                           "confirmed_unusual": False, "entered_on_behalf": False, "submitted_at": submitted,
+                           "updated_at": submitted,
+                           # As in an office that keeps up: all but the last two months' reports are verified.
+                           "verified_at": submitted + timedelta(days=7) if ago >= 2 else None}
+
+        # Foreign keys and plain indexes made again after the COPY, as for the members (common.write_rows).
+        written = write_rows(db.session, IncomeReport, report_rows(), deferred=("foreign_keys", "indexes"))
         log(f"  {written:,} reports in {time.perf_counter() - started:.1f} s")
 
         admin = db.session.scalar(select(User.id).where(User.role == "admin"))
@@ -120,8 +120,7 @@ def seed_reports(url: str, groups: int, members: int | None = None, months: int 
                                "status": "handed_over", "total": 17_500_000, "note": "bench",
                                "recorded_by_id": officer, "approved_by_id": admin, "handover_date": handover,
                                "handed_over_by_id": officer})
-        for start in range(0, len(grants), CHUNK):
-            db.session.execute(insert(Grant), grants[start:start + CHUNK])
+        write_rows(db.session, Grant, grants)
         if db.engine.dialect.name == "postgresql":
             for table in ("income_reports", "grants", "budgets"):
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

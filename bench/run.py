@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py --size small       # 40 groups, 400 members, 6 months, few requests: what CI runs
     .venv/bin/python bench/run.py --database-url postgresql://postgres@127.0.0.1:5432/kube_bench --reset
     .venv/bin/python bench/run.py --skip-load --json bench/out/run.json
+    .venv/bin/python bench/run.py --size national --database-url postgresql://postgres@127.0.0.1:5432/kube_bench100k --seed-only
 
 Seeding reuses bench/seed.py (staff, groups, members) and bench/flags.py (every group active, monthly
 reports ending at the last complete month, a handed-over grant for a quarter of the groups). A
@@ -40,6 +41,10 @@ SIZES = {
     "default": dict(groups=10_000, members=100_000, months=36, requests=30, repeat=5,
                     workers=4, clients=16, duration=10.0),
     "small": dict(groups=40, members=400, months=6, requests=5, repeat=2, workers=2, clients=4, duration=2.0),
+    # Ten times the default: about 3.5 million reports. Seed it once with --seed-only (PostgreSQL: about 70 s on
+    # 2 cores, see bench/README.md); the slow steps get fewer runs, as each takes some ten times as long.
+    "national": dict(groups=100_000, members=1_000_000, months=36, requests=30, repeat=3,
+                     workers=4, clients=16, duration=10.0),
 }
 ACCOUNT = "GET /account (logged in, reads no group)"
 BARE_FLAG_QUERIES = "bare flag queries (same 3 statements, rows fetched)"
@@ -125,7 +130,11 @@ def record_sizes(url: str, sizes: dict) -> None:
 
 
 def ensure_seeded(url: str, groups: int, members: int, months: int, reset: bool, log) -> str:
-    """Seed unless run.py already seeded these sizes up to the last complete month; says which it did."""
+    """Seed unless run.py already seeded these sizes up to the last complete month; says which it did.
+
+    Either way the database ends on the newest migration before anything is timed: `seed()` migrates an empty
+    one first, and `seeded_sizes` upgrades a reused one (a migration added since it was seeded runs here).
+    """
     from flags import seed_reports
 
     from kube.core.periods import month_index
@@ -313,6 +322,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--reset", action="store_true",
                         help="seed again from empty: deletes the SQLite file or DROPS the PostgreSQL public schema")
     parser.add_argument("--skip-load", action="store_true", help="leave out the gunicorn rows")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="seed the database (or reuse it, migrated to the newest revision) and stop: nothing timed")
     parser.add_argument("--json", type=Path, help="also write the header and rows to this JSON file")
     args = parser.parse_args(argv)
     for name, value in SIZES[args.size].items():
@@ -332,6 +343,10 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     seeding = ensure_seeded(args.database_url, args.groups, args.members, args.months, args.reset, log)
+    if args.seed_only:
+        print(f"{args.groups:,} groups, {args.members:,} members, {args.months} months: database {seeding} "
+              f"({args.database_url})")
+        return 0
 
     from sqlalchemy import func, select
 
