@@ -29,7 +29,7 @@ from kube.ledger import operations as ledger
 from kube.ledger.history import record_historical_grant
 from kube.ledger.models import Budget
 from kube.monitoring import operations, stored, trends
-from kube.monitoring.models import CurrentFlag, FlagRefresh
+from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh
 from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NOT_IMPROVING
 from kube.reports.models import IncomeReport
 from kube.reports.operations import record_historical_reports, submit_report, verify_report
@@ -80,6 +80,43 @@ def assert_stored_equals_computed(today: date) -> None:
     flag_settings = operations.flag_settings()
     for (group_id, kind), opened in live.opened.items():
         assert opened == walked_opened(series[group_id], kind, as_of, today, flag_settings), (group_id, kind)
+    assert_cases_equal_walked(today, data, flag_settings)
+
+
+def walked_cases(series: trends.GroupSeries, as_of: int, today: date,
+                 flag_settings: trends.FlagSettings) -> set[tuple[str, int, int | None]]:
+    """A group's cases the slow way: every month from its formation evaluated on its own, runs cut where a flag stops."""
+    cases, running = set(), {}
+    for month in range(max(series.formed_month, month_index(operations.EARLIEST_AS_OF)), as_of + 1):
+        holding = {flag.kind for flag in trends.evaluate_group(series, month, today, flag_settings)}
+        for kind in set(running) - holding:
+            cases.add((kind, running.pop(kind), month))
+        for kind in holding - set(running):
+            running[kind] = month
+    return cases | {(kind, opened, None) for kind, opened in running.items()}
+
+
+def stored_cases() -> dict[int, set[tuple[str, int, int | None]]]:
+    """Every stored case by group: (kind, opened, closed) as month indexes."""
+    found: dict[int, set] = {}
+    for case in _db.session.scalars(sa.select(FlagCase)):
+        closed = None if case.closed is None else month_index(case.closed)
+        assert case.months_open == (None if closed is None else closed - month_index(case.opened))
+        found.setdefault(case.group_id, set()).add((case.kind, month_index(case.opened), closed))
+    return found
+
+
+def assert_cases_equal_walked(today: date, data: operations.MonitoringData,
+                              flag_settings: trends.FlagSettings) -> None:
+    """Groups the flags see have exactly their walked cases; the others none open, none at all if not yet formed."""
+    as_of = operations.default_as_of(today)
+    kept = stored_cases()
+    for series in data.series:
+        assert kept.pop(series.group_id, set()) == walked_cases(series, as_of, today, flag_settings), series.group_id
+    for group_id, cases in kept.items():
+        group = _db.session.get(Group, group_id)
+        assert group.status != "active", (group_id, "an active group not formed by the as-of month keeps cases")
+        assert all(closed is not None for _kind, _opened, closed in cases), group_id
 
 
 # -- the property test ------------------------------------------------------------------------
@@ -101,6 +138,9 @@ steps = st.lists(
         st.tuples(st.just("savepoints"), group_index, st.sampled_from(NETS)),
         st.tuples(st.just("rollback"), group_index, st.integers(1, 14)),
         st.tuples(st.just("days"), st.integers(1, 40)),
+        # Days pass and, before the daily refresh, a report changes a past month: the refresh must rebuild it.
+        st.tuples(st.just("days_then_report"), st.integers(1, 40), group_index, st.integers(2, 20),
+                  st.sampled_from(NETS)),
     ),
     min_size=1, max_size=14,
 )
@@ -198,13 +238,18 @@ def test_stored_flags_always_equal_the_flags_computed_from_scratch(app, db, froz
                     submit_report(group(step[1]), from_month_index(month_index(today) - step[2]),
                                   _report_values(-200_000, 1), maker, confirmed=True, reason="salah ketik")
                     raise DomainError("dibatalkan")  # the whole transaction is rolled back
-                elif kind == "days":
+                elif kind in ("days", "days_then_report"):
                     moment += timedelta(days=step[1])
                     frozen(moment)
+            if kind == "days_then_report":
+                with committed():
+                    _kind, _days, g, back, net = step
+                    submit_report(group(g), from_month_index(month_index(office_today()) - back),
+                                  _report_values(net, 2), maker, confirmed=True, reason="laporan terlambat")
         except DomainError:
             pass  # a refused step must leave the stored flags as they were
         today = office_today()
-        if kind == "days" and stored.basis_for(today) != stored.basis_for(before):
+        if kind.startswith("days") and stored.basis_for(today) != stored.basis_for(before):
             # A new month or a due date passed: until the daily refresh the stored flags are not used.
             assert stored.current_flags(today) is None
             refresh(today)

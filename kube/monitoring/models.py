@@ -1,11 +1,11 @@
-"""Officers' follow-up on flagged groups (visits, training, mentoring and notes, with their state), and the stored
-current flags."""
+"""Officers' follow-up on flagged groups (visits, training, mentoring and notes, with their state), the stored
+current flags and the flags' cases."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kube.core.clock import utc_now
@@ -89,3 +89,41 @@ class FlagRefresh(db.Model):
     settings_key: Mapped[str] = mapped_column(String(64))
     #: When every group was last recomputed (UTC).
     refreshed_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class FlagCase(db.Model):
+    """A case: one unbroken run of a flag kind on a group, kept by kube.monitoring.stored.
+
+    Follow-ups belong to a case by group, kind and flag month (`FollowUp.flag_period` from `opened`
+    up to the month before `closed`): they are never copied here, so nothing can disagree.
+    """
+
+    __tablename__ = "flag_cases"
+    __table_args__ = (
+        # Also the index on group_id: it leads.
+        UniqueConstraint("group_id", "kind", "opened"),
+        CheckConstraint(f"kind IN {FLAG_KINDS!r}", name="kind_known"),
+        CheckConstraint("closed IS NULL OR closed > opened", name="closed_after_opened"),
+        CheckConstraint("(closed IS NULL) = (months_open IS NULL)", name="months_open_when_closed"),
+        # The full refresh reads the cases still open or closed lately; the dashboard counts them.
+        Index("ix_flag_cases_closed", "closed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    #: First day of the first month the flag held.
+    opened: Mapped[date]
+    #: First day of the first month it no longer held; None while it still holds (the case is open).
+    closed: Mapped[date | None]
+    #: Months from opened to closed (None while open), so "closed within n months" is a plain comparison in SQL.
+    months_open: Mapped[int | None]
+
+
+class FlagStaleGroup(db.Model):
+    """A group whose data changed while the stored flags were off today's basis: the next full refresh rebuilds
+    its cases from scratch instead of only adding the new months."""
+
+    __tablename__ = "flag_stale_groups"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)

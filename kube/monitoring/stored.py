@@ -14,12 +14,13 @@ one basis the flags of a group change only when its own data does, so:
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -29,7 +30,7 @@ from kube.extensions import db
 from kube.groups.models import Group, Member
 from kube.ledger.models import Grant
 from kube.monitoring import operations, trends
-from kube.monitoring.models import CurrentFlag, FlagRefresh, FollowUp
+from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh, FlagStaleGroup, FollowUp
 from kube.reports.models import IncomeReport
 
 #: The flags page warns when the last full refresh is older than this (the cron runs daily).
@@ -86,19 +87,36 @@ def _state_row(lock: str | None = None):
 
 # -- writing ------------------------------------------------------------------------------------
 
-def _evaluate(data: operations.MonitoringData, today: date, settings: trends.FlagSettings) -> list[dict]:
-    """The rows for the groups in `data`: their flags at its as-of month with the month each run opened."""
-    flags = trends.evaluate_groups(data.series, data.as_of, today, settings)
-    opened = operations.opened_months(data.series, flags, data.as_of, today, settings)
-    as_of = from_month_index(data.as_of)
-    return [{"group_id": flag.group_id, "kind": flag.kind, "as_of": as_of,
-             "opened": from_month_index(opened[(flag.group_id, flag.kind)]), "details": flag.details,
-             "severity": flag.severity} for flag in flags]
+#: No case opens before this month: no as-of month exists before it.
+_FLOOR = month_index(operations.EARLIEST_AS_OF)
 
 
-def _insert(rows: list[dict]) -> None:
+def _flag_rows(group_id: int, flags: list[trends.Flag], cases: list[trends.Case], as_of: int) -> list[dict]:
+    """current_flags rows of one group: its flags at the as-of month, each with the month its open case opened."""
+    opened = {case.kind: case.opened for case in cases if case.closed is None}
+    as_of_date = from_month_index(as_of)
+    return [{"group_id": group_id, "kind": flag.kind, "as_of": as_of_date, "opened": from_month_index(opened[flag.kind]),
+             "details": flag.details, "severity": flag.severity} for flag in flags]
+
+
+def _case_row(group_id: int, case: trends.Case) -> dict:
+    return {"group_id": group_id, "kind": case.kind, "opened": from_month_index(case.opened),
+            "closed": None if case.closed is None else from_month_index(case.closed),
+            "months_open": None if case.closed is None else case.closed - case.opened}
+
+
+def whole_history(series: trends.GroupSeries, as_of: int, today: date,
+                  settings: trends.FlagSettings) -> tuple[list[trends.Case], list[trends.Flag]]:
+    """A group's cases from its formation to the as-of month and its flags at that month, from scratch.
+
+    The one definition the stored cases equal: every month evaluated as `compute_flags(month, today)` would.
+    """
+    return trends.flag_history(series, max(series.formed_month, _FLOOR), as_of, today, settings)
+
+
+def _insert(model, rows: list[dict]) -> None:
     if rows:
-        db.session.execute(insert(CurrentFlag), rows)
+        db.session.execute(insert(model), rows)
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -106,11 +124,23 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + CHUNK]
 
 
+def _mark_stale(ids: list[int]) -> None:
+    """Remember groups changed off the stored basis (their rows are locked, so no one else marks them now)."""
+    for chunk in _chunks(ids):
+        known = set(db.session.scalars(select(FlagStaleGroup.group_id).where(FlagStaleGroup.group_id.in_(chunk))))
+        _insert(FlagStaleGroup, [{"group_id": group_id} for group_id in chunk if group_id not in known])
+
+
 def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
-    """Recompute these groups' stored flags (replacing their rows); False, doing nothing, off the stored basis.
+    """Recompute these groups' stored flags and cases from scratch; off the stored basis only mark them stale (False).
 
     Off the stored basis (a new month, a due date passed, other settings, never refreshed) the rows
-    are all out of date anyway and only `refresh_all` can make them current.
+    are all out of date anyway and only `refresh_all` can make them current; it rebuilds the
+    marked groups' cases from scratch, since their past months may have changed too.
+
+    A group out of the flags' scope keeps its past cases; those still open close at the month after
+    the as-of month (it stopped being active in the current month). One whose formation moved past
+    the as-of month loses them: it did not exist then.
 
     Locks, in this order: the groups' rows (as report changes lock them, in id order), so of two
     transactions changing one group the later recomputes after the earlier committed and sees its
@@ -128,61 +158,170 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
     settings = operations.flag_settings()
     basis = basis_for(today, settings)
     if _stored_basis(_state_row(lock="share")) != basis:
+        _mark_stale(ids)
         return False
+    as_of = basis.as_of_index
     for chunk in _chunks(ids):
-        data = operations.load_monitoring_data(basis.as_of_index, operations.FlagFilters(group_ids=tuple(chunk)))
+        data = operations.load_monitoring_data(as_of, operations.FlagFilters(group_ids=tuple(chunk)))
+        inside = list(data.groups)
         db.session.execute(delete(CurrentFlag).where(CurrentFlag.group_id.in_(chunk))
                            .execution_options(synchronize_session=False))
-        _insert(_evaluate(data, today, settings))
+        db.session.execute(delete(FlagCase).where(FlagCase.group_id.in_(inside))
+                           .execution_options(synchronize_session=False))
+        flag_rows, case_rows = [], []
+        for series in data.series:
+            cases, flags = whole_history(series, as_of, today, settings)
+            flag_rows += _flag_rows(series.group_id, flags, cases, as_of)
+            case_rows += [_case_row(series.group_id, case) for case in cases]
+        _insert(CurrentFlag, flag_rows)
+        _insert(FlagCase, case_rows)
+        _leave_scope([group_id for group_id in chunk if group_id not in data.groups], as_of)
     return True
+
+
+def _leave_scope(group_ids: list[int], as_of: int) -> None:
+    """Groups the flags no longer see keep their past cases, the open ones closed at the month after the as-of month;
+    an active group whose formation moved past the as-of month loses them all (it did not exist then)."""
+    if not group_ids:
+        return
+    not_formed = (Group.status == "active") & (Group.formed_on >= from_month_index(as_of + 1))
+    db.session.execute(delete(FlagCase).where(
+        FlagCase.group_id.in_(select(Group.id).where(Group.id.in_(group_ids), not_formed)))
+        .execution_options(synchronize_session=False))
+    still_open = db.session.execute(select(FlagCase.id, FlagCase.opened).where(
+        FlagCase.group_id.in_(group_ids), FlagCase.closed.is_(None))).all()
+    _close(still_open, as_of + 1)
+
+
+def _close(cases: Iterable, closed: int) -> None:
+    """Close these (id, opened) cases at the `closed` month."""
+    rows = [{"id": case_id, "closed": from_month_index(closed), "months_open": closed - month_index(opened)}
+            for case_id, opened in cases]
+    if rows:
+        db.session.execute(update(FlagCase), rows)
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    """What a full refresh did: the as-of month, active groups evaluated, flags stored."""
+    """What a full refresh did: the as-of month, active groups evaluated, flags stored, groups rebuilt from scratch."""
 
     as_of: int
     groups: int
     flags: int
+    rebuilt: int = 0
+
+
+def _resume_month(previous: Basis | None, basis: Basis) -> int | None:
+    """The first month the refresh evaluates again for groups whose stored cases it keeps; None: rebuild them all.
+
+    Months up to the earlier of both bases' overdue months were evaluated finally: `today` reaches a
+    month's flags only through the missing reports, and a month that was overdue stays overdue. So
+    the stored cases hold up to there and only the months after need evaluating (at least the as-of
+    month, for its flags). Other settings, no earlier refresh or an as-of month going back: from scratch.
+    """
+    if previous is None or previous.settings_key != basis.settings_key or previous.as_of > basis.as_of:
+        return None
+    return min(month_index(previous.overdue_through), month_index(basis.overdue_through), basis.as_of_index - 1) + 1
 
 
 def refresh_all(today: date | None = None) -> RefreshResult:
-    """Recompute every active group's flags in a fixed number of queries and record the refresh; the caller commits.
+    """Recompute every active group's flags and cases in a fixed number of queries and record it; the caller commits.
 
-    The refresh row is locked first, so writers that would recompute a group wait for this to commit
-    and then recompute on top of it.
+    Only the months since the last refresh are evaluated (see `_resume_month`) and only the cases that
+    changed are written; groups marked stale, and all of them when the basis cannot be resumed, are
+    rebuilt from their whole history. The refresh row is locked first, so writers that would
+    recompute a group wait for this to commit and then recompute on top of it.
     """
     # Changes still pending in this session are read below, so they need no recomputing at commit.
     db.session.flush()
     today = today or office_today()
     settings = operations.flag_settings()
     basis = basis_for(today, settings)
-    _claim_state(basis)
-    data = operations.load_monitoring_data(basis.as_of_index)
-    rows = _evaluate(data, today, settings)
+    resume = _resume_month(_claim_state(basis), basis)
+    as_of = basis.as_of_index
+    data = operations.load_monitoring_data(as_of)
+    stale = set(db.session.scalars(select(FlagStaleGroup.group_id)))
+    kept: dict[int, list] = defaultdict(list)
+    if resume is None:
+        rebuild = set(data.groups)
+        with_open_cases = set(db.session.scalars(select(FlagCase.group_id).where(FlagCase.closed.is_(None))))
+    else:
+        rebuild = stale & set(data.groups)
+        for row in db.session.execute(
+            select(FlagCase.group_id, FlagCase.id, FlagCase.kind, FlagCase.opened, FlagCase.closed)
+            .where(FlagCase.closed.is_(None) | (FlagCase.closed >= from_month_index(resume)))
+        ):
+            kept[row[0]].append(row[1:])
+        with_open_cases = {group_id for group_id, rows in kept.items() if any(row[3] is None for row in rows)}
+    for chunk in _chunks(sorted(rebuild)):
+        db.session.execute(delete(FlagCase).where(FlagCase.group_id.in_(chunk))
+                           .execution_options(synchronize_session=False))
+
+    flag_rows, inserts, updates, deletes = [], [], [], []
+    for series in data.series:
+        group_id = series.group_id
+        if group_id in rebuild:
+            cases, flags = whole_history(series, as_of, today, settings)
+            inserts += [_case_row(group_id, case) for case in cases]
+        else:
+            cases, flags = _resumed_history(series, kept.get(group_id, ()), resume, as_of, today, settings,
+                                            inserts, updates, deletes)
+        flag_rows += _flag_rows(group_id, flags, cases, as_of)
+    # Groups changed off the basis, or (a safety net) with open cases, that the flags no longer see.
+    _leave_scope(sorted((stale | with_open_cases) - set(data.groups)), as_of)
+
+    for chunk in _chunks(deletes):
+        db.session.execute(delete(FlagCase).where(FlagCase.id.in_(chunk)).execution_options(synchronize_session=False))
+    if updates:
+        db.session.execute(update(FlagCase), updates)
+    _insert(FlagCase, inserts)
     db.session.execute(delete(CurrentFlag).execution_options(synchronize_session=False))
-    _insert(rows)
+    _insert(CurrentFlag, flag_rows)
+    db.session.execute(delete(FlagStaleGroup).execution_options(synchronize_session=False))
     db.session.flush()
     session = db.session()
     _mark_done(session, session.info.pop(_PENDING, set()))
-    return RefreshResult(basis.as_of_index, len(data.groups), len(rows))
+    return RefreshResult(as_of, len(data.groups), len(flag_rows), len(rebuild))
 
 
-def _claim_state(basis: Basis) -> None:
-    """Lock the refresh row (creating it the first time) and set it to `basis`, refreshed now."""
+def _resumed_history(series: trends.GroupSeries, kept: Iterable, resume: int, as_of: int, today: date,
+                     settings: trends.FlagSettings, inserts: list, updates: list,
+                     deletes: list) -> tuple[list[trends.Case], list[trends.Flag]]:
+    """A group's cases continued from the resume month on its stored ones, adding the writes that makes to the lists.
+
+    `kept` are its stored cases still open or closed from the resume month on: (id, kind, opened, closed).
+    """
+    stored_cases = {(kind, month_index(opened)): (case_id, None if closed is None else month_index(closed))
+                    for case_id, kind, opened, closed in kept}
+    carried = {kind: opened for kind, opened in stored_cases if opened < resume}
+    first = max(resume, series.formed_month, _FLOOR)
+    cases, flags = trends.flag_history(series, first, as_of, today, settings, carried)
+    for case in cases:
+        found = stored_cases.pop((case.kind, case.opened), None)
+        if found is None:
+            inserts.append(_case_row(series.group_id, case))
+        elif found[1] != case.closed:
+            row = _case_row(series.group_id, case)
+            updates.append({"id": found[0], "closed": row["closed"], "months_open": row["months_open"]})
+    deletes += [case_id for case_id, _closed in stored_cases.values()]
+    return cases, flags
+
+
+def _claim_state(basis: Basis) -> Basis | None:
+    """Lock the refresh row (creating it the first time) and set it to `basis`, refreshed now; the basis it had."""
     values = {"as_of": basis.as_of, "overdue_through": basis.overdue_through, "settings_key": basis.settings_key,
               "refreshed_at": utc_now()}
-    if _state_row(lock="update") is None:
+    previous = _state_row(lock="update")
+    if previous is None:
         try:
             with db.session.begin_nested():
                 db.session.execute(insert(FlagRefresh), [{"id": _STATE_ID, **values}])
-            return
+            return None
         except IntegrityError:
             # Another first refresh inserted it meanwhile: wait for it, then take the row over.
-            _state_row(lock="update")
+            previous = _state_row(lock="update")
     db.session.execute(FlagRefresh.__table__.update().where(FlagRefresh.id == _STATE_ID).values(**values))
-
-
+    return _stored_basis(previous)
 # -- reading ------------------------------------------------------------------------------------
 
 def current_flags(today: date | None = None, filters: operations.FlagFilters = operations.FlagFilters(),

@@ -359,3 +359,45 @@ def evaluate_groups(
     # A single sort over all groups' flags, not one per group plus a merge.
     flags.sort(key=_sort_key)
     return flags
+
+
+# --- cases: a flag's runs over the months -------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One unbroken run of a flag kind on a group: its first month and the first month it no longer held.
+
+    `closed` is None while the run lasts (it holds at the last month evaluated).
+    """
+
+    kind: str
+    opened: int
+    closed: int | None
+
+
+def flag_history(series: GroupSeries, first: int, last: int, today: date, settings: FlagSettings = FlagSettings(),
+                 carried: dict[str, int] | None = None) -> tuple[list[Case], list[Flag]]:
+    """The group's cases over months first..last, and its flags at `last`, each month evaluated as on its own.
+
+    `carried` maps the kinds that held at month first-1 to the month their run opened, so a run that
+    was already going continues (keeps its `opened`) instead of opening again at `first`; a kind in
+    `carried` that no longer holds at `first` closes there. Without `carried` every run starts at
+    `first` or later: call it from the group's formation month for the whole history.
+    """
+    if first > last:
+        raise ValueError("first must not be after last: the flags at `last` are evaluated")
+    running = dict(carried or {})
+    cases: list[Case] = []
+    flags: list[Flag] = []
+    for month in range(first, last + 1):
+        flags = _flags_for(series, month, today, settings)
+        holding = {flag.kind for flag in flags}
+        for kind in [kind for kind in running if kind not in holding]:
+            cases.append(Case(kind, running.pop(kind), month))
+        for kind in holding:
+            running.setdefault(kind, month)
+    cases.extend(Case(kind, opened, None) for kind, opened in running.items())
+    cases.sort(key=lambda case: (case.opened, _KIND_RANK[case.kind]))
+    flags.sort(key=_sort_key)
+    return cases, flags
