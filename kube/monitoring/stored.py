@@ -324,6 +324,12 @@ def _claim_state(basis: Basis) -> Basis | None:
     return _stored_basis(previous)
 # -- reading ------------------------------------------------------------------------------------
 
+def is_current(today: date | None = None) -> bool:
+    """Whether the stored flags and cases are on today's basis (else readers compute live)."""
+    today = today or office_today()
+    return _stored_basis(_state_row()) == basis_for(today)
+
+
 def current_flags(today: date | None = None, filters: operations.FlagFilters = operations.FlagFilters(),
                   settings: trends.FlagSettings | None = None) -> operations.FlagList | None:
     """The stored flags as `compute_flags(default_as_of(today), today, filters, with_opened=True)` gives them.
