@@ -81,6 +81,18 @@ def bare_flag_queries(as_of: int) -> int:
     return sum(len(db.session.execute(statement).all()) for statement in statements)
 
 
+def bare_refresh_queries(today) -> int:
+    """What a full refresh reads, fetched and counted, nothing built: the 3 flag statements and the stored cases
+    it resumes (after one refresh today, so it resumes as the daily one does)."""
+    from kube.extensions import db
+    from kube.monitoring import operations, stored
+
+    as_of = operations.default_as_of(today)
+    resume = stored.resume_month_for(today)
+    cases = 0 if resume is None else len(db.session.execute(stored.resumed_cases_statement(resume)).all())
+    return bare_flag_queries(as_of) + cases
+
+
 class QueryCounter:
     """Counts the SQL statements an engine sends from the moment it is made (SQLite's explicit BEGIN is not one)."""
 

@@ -6,12 +6,11 @@ severity; `kube.monitoring.reasons` says it in the reader's language. Months are
 """
 from __future__ import annotations
 
-import statistics
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from kube.core.periods import format_month_index, month_index
 
@@ -61,9 +60,12 @@ class FlagSettings:
             raise ValueError("due_day harus 1..28")
 
 
-@dataclass(frozen=True)
-class Report:
-    """One monthly report: month index, net income in whole Rupiah, active members that month."""
+class Report(NamedTuple):
+    """One monthly report: month index, net income in whole Rupiah, active members that month.
+
+    A named tuple, not a dataclass: the flags refresh builds one per stored report (millions at
+    national scale), and a tuple is made several times faster.
+    """
 
     month: int
     net: int
@@ -84,14 +86,15 @@ class GroupSeries:
     _by_month: dict[int, Report] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        reports = tuple(sorted(self.reports, key=lambda report: report.month))
-        months = tuple(report.month for report in reports)
+        # Reports are (month, ...) tuples with one per month, so they sort by month without a key function.
+        reports = tuple(sorted(self.reports))
+        months = tuple([report[0] for report in reports])
         if len(set(months)) != len(months):
             raise ValueError(f"kelompok {self.group_id}: ada dua laporan untuk bulan yang sama")
         object.__setattr__(self, "reports", reports)
         object.__setattr__(self, "handovers", tuple(tuple(h) for h in self.handovers))
         object.__setattr__(self, "_months", months)
-        object.__setattr__(self, "_by_month", {report.month: report for report in reports})
+        object.__setattr__(self, "_by_month", dict(zip(months, reports)))
 
     def reports_between(self, first: int, last: int) -> tuple[Report, ...]:
         """Reports for months first..last inclusive, oldest first."""
@@ -140,6 +143,15 @@ class Flag:
 # --- trend ------------------------------------------------------------------
 
 
+def _median(values: Iterable[float]) -> float:
+    """statistics.median without its generality: the trends take medians of a few dozen numbers, very often."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """Theil-Sen (slope, intercept), equal to scipy.stats.theilslopes(ys, xs, method="joint")."""
     if len(xs) != len(ys):
@@ -155,10 +167,10 @@ def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     ]
     if not slopes:
         raise ValueError("butuh sedikitnya dua nilai x yang berbeda")
-    slope = statistics.median(slopes)
+    slope = _median(slopes)
     # "Joint" intercept: the median residual, so the drawn line goes through
     # the middle of the points rather than through (median x, median y).
-    intercept = statistics.median([y - slope * x for x, y in zip(xs, ys)])
+    intercept = _median([y - slope * x for x, y in zip(xs, ys)])
     return float(slope), float(intercept)
 
 
@@ -167,7 +179,7 @@ def compute_trend(series: GroupSeries, as_of: int, settings: FlagSettings = Flag
     start = as_of - settings.window_months + 1
     window = series.reports_between(start, as_of)
     points = tuple((report.month, report.net) for report in window)
-    typical = float(statistics.median(net for _, net in points)) if points else None
+    typical = float(_median(net for _, net in points)) if points else None
     if len(window) < settings.min_reports:
         return Trend(TREND_INSUFFICIENT, None, None, len(window), start, as_of, None, points, typical)
     slope, intercept = theil_sen([m for m, _ in points], [y for _, y in points])
@@ -178,7 +190,7 @@ def compute_trend(series: GroupSeries, as_of: int, settings: FlagSettings = Flag
         last_year = series.report_for(month - 12)
         if last_year is not None:
             differences.append(net - last_year.net)
-    yoy = float(statistics.median(differences)) if differences else None
+    yoy = float(_median(differences)) if differences else None
     return Trend(TREND_OK, slope, intercept, len(window), start, as_of, yoy, points, typical)
 
 
@@ -294,18 +306,28 @@ def _missing_reports(series: GroupSeries, as_of: int, today: date, settings: Fla
 def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettings) -> Flag | None:
     # Reports with no active members have no per-person income; skip them
     # rather than divide by zero or let a data-entry slip fire the flag.
-    usable = [r for r in series.reports_up_to(as_of) if r.active_members > 0]
-    recent = usable[-settings.poverty_recent_reports:]
+    # Walk back from the as-of month: only the last few usable reports matter.
+    recent: list[Report] = []
+    reports = series.reports_up_to(as_of)
+    for index in range(len(reports) - 1, -1, -1):
+        if reports[index].active_members > 0:
+            recent.append(reports[index])
+            if len(recent) == settings.poverty_recent_reports:
+                break
     # One report is enough: a group that reports rarely must not escape the
     # poverty check by reporting rarely.
     if not recent:
         return None
-    # Fractions make "exactly at the line" exact (e.g. Rp1.200.000 / 3 members).
-    total = sum(Fraction(r.net, r.active_members) for r in recent)
+    recent.reverse()
     line = settings.extreme_poverty_line
-    if total >= line * len(recent):
+    # Whole numbers make "exactly at the line" exact (e.g. Rp1.200.000 / 3 members): the mean per-capita
+    # income is below the line when sum(net_i / m_i) < line * n, compared over the product of the m_i.
+    product = 1
+    for report in recent:
+        product *= report.active_members
+    if sum(r.net * (product // r.active_members) for r in recent) >= line * len(recent) * product:
         return None
-    per_capita = float(total / len(recent))
+    per_capita = float(sum(Fraction(r.net, r.active_members) for r in recent) / len(recent))
     return Flag(
         series.group_id,
         BELOW_EXTREME_POVERTY,
