@@ -101,6 +101,7 @@ ACCESS = {
     "api_inbox.get_inbox": {"admin", "officer"},
     "api_monitoring.list_flags": ALL,  # a leader gets only their own group's flags
     "api_monitoring.group_trend": ALL,  # a leader: their own group only (404 otherwise)
+    "api_cases.flag_history": STAFF,  # a group's flag cases and their follow-ups
     "ledger.grant_letters": ALL,  # a leader: their own group's letters only (404 otherwise)
     "ledger.grant_letter_pdf": ALL,  # likewise
     "ledger.letter_pdf": ALL,  # likewise

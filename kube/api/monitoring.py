@@ -5,6 +5,8 @@ from flask_login import current_user
 from marshmallow import RAISE, Schema, fields, validate
 
 from kube.api.access import ApiBlueprint, api_access
+from kube.api.fields import PageArgsSchema
+from kube.api.paging import PAGINATION_HEADER, pagination_header
 from kube.api.schemas import ApiErrorSchema
 from kube.auth.roles import can_log_in, own_group_id
 from kube.core.clock import office_today
@@ -19,8 +21,8 @@ blp = ApiBlueprint("api_monitoring", __name__, url_prefix="/api/v1", description
 _PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Bulan harus berformat YYYY-MM, misalnya 2025-06.")
 
 
-class FlagQuerySchema(Schema):
-    """Query of GET /flags: the as-of month (default: the last complete month) and filters."""
+class FlagQuerySchema(PageArgsSchema):
+    """Query of GET /flags: the as-of month (default: the last complete month), filters and the page."""
 
     as_of = fields.String(validate=_PERIOD, metadata={"example": "2025-06"})
     kecamatan = fields.String(validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}$", error="Kode kecamatan tidak dikenal."),
@@ -111,22 +113,26 @@ def _flag_json(flag: trends.Flag) -> dict:
 @blp.route("/flags", methods=["GET"])
 @api_access(blp, can_log_in)
 @blp.arguments(FlagQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, FlagListSchema)
+@blp.response(200, FlagListSchema, headers={"X-Pagination": PAGINATION_HEADER},
+              description="One page of the flags (`page`, `per_page` at most 200); page metadata in X-Pagination")
 @blp.alt_response(422, schema=ApiErrorSchema,
                   description="Invalid or unfinished as_of month, unknown kecamatan or kind, unknown parameter")
 def list_flags(args):
     """Flags of active groups at an as-of month, most serious first, each with the month its current run began
-    (`opened`). A leader gets only their own group's."""
+    (`opened`), a page at a time. A leader gets only their own group's."""
     today = office_today()
     as_of = operations.parse_as_of(args.get("as_of"), today)
     # Leaders see their own group's flags, like the panel on their group page; an unlinked one sees none.
     group_id = own_group_id(current_user)
     filters = operations.check_filters(args.get("kecamatan"), args.get("kind"), args.get("officer"), group_id)
-    # The current month is read as stored when current; `opened` is the same for stored and computed flags.
-    result = stored.flags_at(as_of, today, filters, with_opened=True)
-    return {"as_of": result.as_of_text,
-            "flags": [{**_flag_json(flag), "opened": format_month_index(result.opened[(flag.group_id, flag.kind)])}
-                      for flag in result.flags]}
+    # The current month is read a page at a time as stored when current; `opened` is the same either way.
+    listing = stored.list_flags(as_of, today, filters, page=args["page"], per_page=args["per_page"])
+    result = listing.result
+    paging = {"page": listing.page, "per_page": listing.per_page}
+    return ({"as_of": result.as_of_text,
+             "flags": [{**_flag_json(flag), "opened": format_month_index(result.opened[(flag.group_id, flag.kind)])}
+                       for flag in result.flags]},
+            pagination_header(blp, paging, listing.total))
 
 
 @blp.route("/groups/<int:group_id>/trend", methods=["GET"])

@@ -226,11 +226,12 @@ def load_monitoring_data(as_of: int, filters: FlagFilters = FlagFilters()) -> Mo
     reports: dict[int, list[trends.Report]] = defaultdict(list)
     # Only a few dozen distinct months occur; converting each once saves a call per row.
     month_of: dict[date, int] = {}
+    make = tuple.__new__  # trends.Report without the call of its generated __new__: one per report read
     for group_id, period, net, active_members in db.session.execute(report_rows_statement(as_of, filters)):
         month = month_of.get(period)
         if month is None:
             month = month_of[period] = month_index(period)
-        reports[group_id].append(trends.Report(month, net, active_members))
+        reports[group_id].append(make(trends.Report, (month, net, active_members)))
 
     handovers: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for group_id, grant_id, handover_date in db.session.execute(handover_rows_statement(as_of, filters)):
@@ -309,8 +310,13 @@ def _flag_list(data: MonitoringData, today: date, settings: trends.FlagSettings,
     return FlagList(data.as_of, flags, data.groups)
 
 
-def latest_follow_ups(pairs: Iterable[tuple[int, str]], as_of: int) -> dict[tuple[int, str], FollowUp]:
-    """The newest follow-up recorded up to the as-of month for each (group id, flag kind), in one query."""
+def latest_follow_ups(pairs: Iterable[tuple[int, str]], as_of: int,
+                      opened: Mapping[tuple[int, str], int] | None = None) -> dict[tuple[int, str], FollowUp]:
+    """The newest follow-up recorded up to the as-of month for each (group id, flag kind), in one query.
+
+    With `opened` (the month each flag's case opened) only follow-ups of that case count: recorded for
+    a flag month from `opened` on, not for an earlier case of the same kind.
+    """
     wanted = set(pairs)
     if not wanted:
         return {}
@@ -323,8 +329,11 @@ def latest_follow_ups(pairs: Iterable[tuple[int, str]], as_of: int) -> dict[tupl
     latest: dict[tuple[int, str], FollowUp] = {}
     for follow_up in rows:
         key = (follow_up.group_id, follow_up.flag_kind)
-        if key in wanted and key not in latest:
-            latest[key] = follow_up
+        if key not in wanted or key in latest:
+            continue
+        if opened is not None and key in opened and month_index(follow_up.flag_period) < opened[key]:
+            continue
+        latest[key] = follow_up
     return latest
 
 
@@ -567,10 +576,21 @@ def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: in
 
 
 def _window_figures(as_of: int, months: int) -> list[MonthFigure]:
-    """`monthly_figures` of the groups `load_monitoring_data` would load, reading only the window's reports."""
+    """`monthly_figures` of the groups `load_monitoring_data` would load, reading only the window's reports.
+
+    On PostgreSQL the database counts and takes the medians (percentile_cont(0.5) is the mean of the two
+    middle values, as statistics.median), so twelve rows come back instead of a year of reports.
+    """
     first = as_of - months + 1
-    nets: dict[int, list[int]] = defaultdict(list)
     statement = report_rows_statement(as_of).where(IncomeReport.period >= from_month_index(first))
+    if db.engine.dialect.name == "postgresql":
+        rows = statement.subquery()
+        figures = {month_index(period): (count, median) for period, count, median in db.session.execute(
+            select(rows.c.period, func.count(), func.percentile_cont(0.5).within_group(rows.c.net))
+            .group_by(rows.c.period))}
+        return [MonthFigure(month, figures[month][0], int(figures[month][1])) if month in figures
+                else MonthFigure(month, 0, None) for month in range(first, as_of + 1)]
+    nets: dict[int, list[int]] = defaultdict(list)
     for _group_id, period, net, _members in db.session.execute(statement):
         nets[month_index(period)].append(net)
     return _month_figures(nets, first, as_of)

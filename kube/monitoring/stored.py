@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import Select, case as sql_case, delete, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -28,6 +28,7 @@ from kube.core.clock import office_today, utc_now
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
 from kube.groups.models import Group, Member
+from kube.groups.queries import mine_first
 from kube.ledger.models import Grant
 from kube.monitoring import operations, trends
 from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh, FlagStaleGroup, FollowUp
@@ -224,6 +225,20 @@ def _resume_month(previous: Basis | None, basis: Basis) -> int | None:
     return min(month_index(previous.overdue_through), month_index(basis.overdue_through), basis.as_of_index - 1) + 1
 
 
+def resumed_cases_statement(resume: int) -> Select:
+    """The stored cases a refresh resuming at this month continues or replaces: open, or closed from it on.
+
+    (group_id, id, kind, opened, closed); public so the benchmark can time it bare.
+    """
+    return (select(FlagCase.group_id, FlagCase.id, FlagCase.kind, FlagCase.opened, FlagCase.closed)
+            .where(FlagCase.closed.is_(None) | (FlagCase.closed >= from_month_index(resume))))
+
+
+def resume_month_for(today: date) -> int | None:
+    """The month a full refresh today would resume at (None: it would rebuild every group)."""
+    return _resume_month(_stored_basis(_state_row()), basis_for(today))
+
+
 def refresh_all(today: date | None = None) -> RefreshResult:
     """Recompute every active group's flags and cases in a fixed number of queries and record it; the caller commits.
 
@@ -247,10 +262,7 @@ def refresh_all(today: date | None = None) -> RefreshResult:
         with_open_cases = set(db.session.scalars(select(FlagCase.group_id).where(FlagCase.closed.is_(None))))
     else:
         rebuild = stale & set(data.groups)
-        for row in db.session.execute(
-            select(FlagCase.group_id, FlagCase.id, FlagCase.kind, FlagCase.opened, FlagCase.closed)
-            .where(FlagCase.closed.is_(None) | (FlagCase.closed >= from_month_index(resume)))
-        ):
+        for row in db.session.execute(resumed_cases_statement(resume)):
             kept[row[0]].append(row[1:])
         with_open_cases = {group_id for group_id, rows in kept.items() if any(row[3] is None for row in rows)}
     for chunk in _chunks(sorted(rebuild)):
@@ -371,6 +383,86 @@ def flags_at(as_of: int, today: date, filters: operations.FlagFilters = operatio
         if kept is not None:
             return kept
     return operations.compute_flags(as_of, today, filters, with_opened=with_opened)
+
+
+@dataclass
+class FlagListing:
+    """One page of a flags list: its flags (with their groups and `opened`), how many in all, and counts by kind."""
+
+    result: operations.FlagList
+    page: int
+    per_page: int
+    total: int
+    counts: dict[str, int]
+
+
+def _recently_followed_up(today: date):
+    """EXISTS: the stored flag's group has a follow-up of its kind in the last FOLLOW_UP_FRESH_DAYS days."""
+    return select(FollowUp.id).where(
+        FollowUp.group_id == CurrentFlag.group_id, FollowUp.flag_kind == CurrentFlag.kind,
+        FollowUp.action_date >= today - timedelta(days=operations.FOLLOW_UP_FRESH_DAYS)).exists()
+
+
+_KIND_ORDER = sql_case({kind: rank for rank, kind in enumerate(trends.FLAG_KINDS)}, value=CurrentFlag.kind)
+
+
+def list_flags(as_of: int, today: date, filters: operations.FlagFilters = operations.FlagFilters(), *,
+               page: int = 1, per_page: int = 25, viewer=None, no_follow_up: bool = False,
+               open_over: int | None = None) -> FlagListing:
+    """A page of the flags at the as-of month, most serious first (the `viewer`'s groups first when given).
+
+    `no_follow_up`: only flags without a follow-up of their kind in the last FOLLOW_UP_FRESH_DAYS days;
+    `open_over`: only flags whose case has been open more than this many months. The current month,
+    when stored and current, is read a page at a time in SQL (its cost does not grow with the city);
+    any other month is computed and paged in memory, in the very same order.
+    """
+    if as_of == operations.default_as_of(today) and is_current(today):
+        return _stored_page(as_of, today, filters, page, per_page, viewer, no_follow_up, open_over)
+    result = operations.compute_flags(as_of, today, filters, with_opened=True)
+    if no_follow_up:
+        result = operations.without_recent_follow_up(result, today)
+    if open_over is not None:
+        result.flags = [flag for flag in result.flags
+                        if as_of - result.opened[(flag.group_id, flag.kind)] + 1 > open_over]
+    if viewer is not None:
+        result = operations.mine_first(result, viewer)
+    counts = result.counts_by_kind()
+    total = len(result.flags)
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    result.flags = result.flags[(page - 1) * per_page:page * per_page]
+    return FlagListing(result, page, per_page, total, counts)
+
+
+def _stored_page(as_of: int, today: date, filters: operations.FlagFilters, page: int, per_page: int, viewer,
+                 no_follow_up: bool, open_over: int | None) -> FlagListing:
+    """`list_flags` read from the stored flags: a count by kind and one page, in two queries."""
+    statement = (operations.group_rows_statement(as_of, filters).order_by(None)
+                 .add_columns(CurrentFlag.kind, CurrentFlag.details, CurrentFlag.severity, CurrentFlag.opened)
+                 .join(CurrentFlag, CurrentFlag.group_id == Group.id))
+    if filters.kind:
+        statement = statement.where(CurrentFlag.kind == filters.kind)
+    if no_follow_up:
+        statement = statement.where(~_recently_followed_up(today))
+    if open_over is not None:
+        statement = statement.where(CurrentFlag.opened <= from_month_index(as_of - open_over))
+    found = dict(db.session.execute(select(CurrentFlag.kind, func.count()).select_from(CurrentFlag)
+                                    .where(CurrentFlag.id.in_(statement.with_only_columns(CurrentFlag.id)))
+                                    .group_by(CurrentFlag.kind)).all())
+    counts = {kind: found.get(kind, 0) for kind in trends.FLAG_KINDS}
+    total = sum(counts.values())
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    order = [CurrentFlag.severity.desc(), _KIND_ORDER, Group.id]
+    if viewer is not None:
+        order.insert(0, mine_first(Group.officer_id, viewer))
+    groups: dict[int, operations.GroupInfo] = {}
+    flags: list[trends.Flag] = []
+    opened: dict[tuple[int, str], int] = {}
+    for row in db.session.execute(statement.order_by(*order).limit(per_page).offset((page - 1) * per_page)):
+        info = groups.get(row[0]) or groups.setdefault(row[0], operations.group_info(row))
+        kind, details, severity, opened_on = row[10:]
+        flags.append(trends.Flag(info.id, kind, details, severity))
+        opened[(info.id, kind)] = month_index(opened_on)
+    return FlagListing(operations.FlagList(as_of, flags, groups, opened), page, per_page, total, counts)
 
 
 def count_without_recent_follow_up(today: date | None = None) -> int | None:

@@ -17,7 +17,7 @@ from kube.extensions import db
 from kube.groups.access import get_group_or_404
 from kube.groups.models import Group
 from kube.groups.queries import RegionCatalogue, officer_choices
-from kube.monitoring import bp, charts, labels, operations, stored, trends
+from kube.monitoring import bp, cases, charts, labels, operations, stored, trends
 from kube.monitoring.forms import FollowUpForm
 from kube.monitoring.labels import FLAG_LABELS
 from kube.monitoring.reasons import flag_reason, trend_in_words
@@ -36,6 +36,10 @@ bp.record_once(_check_settings)
 
 
 # -- flags ------------------------------------------------------------------------------------
+
+#: The flags page's "open more than 3 months" filter: cases whose run is longer than this.
+OPEN_OVER_MONTHS = 3
+
 
 @bp.route("/monitoring/flags")
 @allowed(can_see_all_groups)
@@ -59,6 +63,11 @@ def flags():
         filters = operations.check_filters(request.args.get("kecamatan"), request.args.get("kind"), officer_id)
     except ValidationFailed as error:
         errors.update(error.fields)
+    open_over = None
+    if request.args.get("open_over"):
+        open_over = request.args.get("open_over", type=int)
+        if open_over is None or not 1 <= open_over <= 120:
+            errors["open_over"] = [_("Lama terbuka harus 1 sampai 120 bulan.")]
     context = {
         "regions": RegionCatalogue.load(),
         "officers": officer_choices(),
@@ -69,18 +78,22 @@ def flags():
         "can_follow_up": can_follow_up_flags(current_user),
         "refresh": stored.refresh_status(),
         "stale_hours": int(stored.STALE_AFTER.total_seconds() // 3600),
+        "today": today,
+        "open_over_months": OPEN_OVER_MONTHS,
     }
     if errors:
         # The filters stay in the form with their messages; nothing is listed for a bad question.
         return render_template("monitoring/flags.html", result=None, page=None, **context), 422
-    # The current month's flags are read as stored when they are current; any other month is computed.
-    result = stored.flags_at(as_of, today, filters)
-    if request.args.get("no_follow_up") == "1":
-        result = operations.without_recent_follow_up(result, today)
-    result = operations.mine_first(result, current_user)
-    page = ListPage.of(result.flags, page_arg(), current_app.config["PER_PAGE"])
-    latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in page.items), as_of)
-    return render_template("monitoring/flags.html", result=result, page=page, latest=latest, **context)
+    # The current month's flags are read a page at a time as stored when current; any other month is computed.
+    listing = stored.list_flags(as_of, today, filters, page=page_arg(), per_page=current_app.config["PER_PAGE"],
+                                viewer=current_user, no_follow_up=request.args.get("no_follow_up") == "1",
+                                open_over=open_over)
+    result = listing.result
+    page = ListPage(result.flags, listing.page, listing.per_page, listing.total)
+    latest = operations.latest_follow_ups(((flag.group_id, flag.kind) for flag in result.flags), as_of,
+                                          opened=result.opened)
+    return render_template("monitoring/flags.html", result=result, page=page, latest=latest, counts=listing.counts,
+                           **context)
 
 
 # -- follow-ups -------------------------------------------------------------------------------
@@ -142,7 +155,8 @@ def dashboard():
                       a=charts.month_long(months[0].month), b=charts.month_long(months[-1].month)),
         count_label=_("laporan"), empty=_("Belum ada laporan."), svg_id="dashboard-chart",
     )
-    return render_template("monitoring/dashboard.html", figures=figures, kinds=FLAG_LABELS, chart=Markup(chart))
+    return render_template("monitoring/dashboard.html", figures=figures, kinds=FLAG_LABELS, chart=Markup(chart),
+                           effectiveness=cases.effectiveness(today), effect_within=cases.EFFECT_WITHIN)
 
 
 # -- the group chart --------------------------------------------------------------------------
@@ -200,9 +214,9 @@ def group_chart(group_id: int):
 # -- the panel on the group page --------------------------------------------------------------
 
 def group_panel(group: Group) -> dict:
-    """What templates/monitoring/_group_panel.html shows on a group's page: chart, flags, trend, follow-ups.
+    """What templates/monitoring/_group_panel.html shows on a group's page: chart, flags, trend, follow-ups, cases.
 
-    Leaders see their group's chart, trend and flags; follow-ups are for staff only.
+    Leaders see their group's chart, trend and flags; follow-ups and the flags' cases are for staff only.
     """
     today = office_today()
     as_of = operations.default_as_of(today)
@@ -210,6 +224,8 @@ def group_panel(group: Group) -> dict:
     staff = can_see_all_groups(current_user)
     follow_ups = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all() if staff else []
     latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
+    # Past and present cases with their follow-ups are staff's, like the follow-ups themselves.
+    flag_cases = cases.group_cases(group, today, series=current.series) if staff else []
     chart = income_chart_values(current, current_app.config["MONITORING_CHART_MONTHS"])
     return {
         "as_of": as_of,
@@ -222,6 +238,7 @@ def group_panel(group: Group) -> dict:
         "flags": current.flags,
         "latest_follow_ups": latest,
         "follow_ups": follow_ups,
+        "cases": flag_cases,
         "history_url": url_for("monitoring.group_follow_ups", group_id=group.id) if staff else None,
         "can_follow_up": can_follow_up_flags(current_user) and operations.takes_follow_ups(group),
     }
