@@ -634,3 +634,25 @@ def test_the_last_follow_up_shows_its_age_and_only_of_the_current_case(app, clie
     page = client.get(f"/monitoring/flags?kind={target.kind}").get_data(as_text=True)
     row = re.search(rf'data-group="{target.group_id}" data-kind="{target.kind}">.*?</tr>', page, re.S).group(0)
     assert "5 hari lalu" in row
+
+
+@pytest.mark.usefixtures("monitoring_day")
+def test_stored_pages_put_the_viewers_groups_first_across_page_boundaries_as_live(app, db, users, dataset):
+    viewer = dataset["other_officer"]
+
+    def pages(**kwargs) -> list:
+        listed = []
+        for number in range(1, 8):
+            listing = stored.list_flags(AS_OF, TODAY, page=number, per_page=2, viewer=viewer, **kwargs)
+            listed.append((listing.page, listing.total, listing.counts,
+                           [(f.group_id, f.kind, listing.result.opened[(f.group_id, f.kind)]) for f in listing.result.flags]))
+        return listed
+
+    live, live_older = pages(), pages(open_over=3)
+    refresh(TODAY)
+    assert stored.is_current(TODAY)
+    assert pages() == live
+    assert pages(open_over=3) == live_older
+    first = [item for _page, _total, _counts, flags in live for item in flags][:3]
+    own = {group.id for group in db.session.scalars(sa.select(Group).where(Group.officer_id == viewer.id))}
+    assert first and first[0][0] in own  # the viewer's group leads

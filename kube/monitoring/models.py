@@ -60,6 +60,8 @@ class CurrentFlag(db.Model):
         UniqueConstraint("group_id", "kind"),
         CheckConstraint(f"kind IN {FLAG_KINDS!r}", name="kind_known"),
         CheckConstraint("opened <= as_of", name="opened_by_as_of"),
+        # Flags lists walk it, most serious first, and stop after their page.
+        Index("ix_current_flags_severity", "severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

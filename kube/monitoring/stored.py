@@ -28,7 +28,6 @@ from kube.core.clock import office_today, utc_now
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
 from kube.groups.models import Group, Member
-from kube.groups.queries import mine_first
 from kube.ledger.models import Grant
 from kube.monitoring import operations, trends
 from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh, FlagStaleGroup, FollowUp
@@ -287,13 +286,45 @@ def refresh_all(today: date | None = None) -> RefreshResult:
     if updates:
         db.session.execute(update(FlagCase), updates)
     _insert(FlagCase, inserts)
-    db.session.execute(delete(CurrentFlag).execution_options(synchronize_session=False))
-    _insert(CurrentFlag, flag_rows)
+    _write_current_flags(flag_rows)
     db.session.execute(delete(FlagStaleGroup).execution_options(synchronize_session=False))
     db.session.flush()
     session = db.session()
     _mark_done(session, session.info.pop(_PENDING, set()))
     return RefreshResult(as_of, len(data.groups), len(flag_rows), len(rebuild))
+
+
+def stored_flags_statement() -> Select:
+    """Every stored flag as the refresh compares it: (id, group_id, kind, as_of, opened, details, severity).
+
+    Public so the benchmark can time it bare."""
+    return select(CurrentFlag.id, CurrentFlag.group_id, CurrentFlag.kind, CurrentFlag.as_of, CurrentFlag.opened,
+                  CurrentFlag.details, CurrentFlag.severity)
+
+
+def _write_current_flags(rows: list[dict]) -> None:
+    """Make `current_flags` hold exactly these rows, writing only the ones that differ.
+
+    On most nights nothing moved (the writes of the day recomputed their groups already), so reading
+    the stored flags and comparing costs far less than deleting and inserting them all.
+    """
+    stored_rows = {(group_id, kind): (flag_id, (as_of, opened, details, severity))
+                   for flag_id, group_id, kind, as_of, opened, details, severity
+                   in db.session.execute(stored_flags_statement())}
+    inserts, updates = [], []
+    for row in rows:
+        found = stored_rows.pop((row["group_id"], row["kind"]), None)
+        if found is None:
+            inserts.append(row)
+        elif found[1] != (row["as_of"], row["opened"], row["details"], row["severity"]):
+            updates.append({"id": found[0], "as_of": row["as_of"], "opened": row["opened"], "details": row["details"],
+                            "severity": row["severity"]})
+    for chunk in _chunks([flag_id for flag_id, _values in stored_rows.values()]):
+        db.session.execute(delete(CurrentFlag).where(CurrentFlag.id.in_(chunk))
+                           .execution_options(synchronize_session=False))
+    if updates:
+        db.session.execute(update(CurrentFlag), updates)
+    _insert(CurrentFlag, inserts)
 
 
 def _resumed_history(series: trends.GroupSeries, kept: Iterable, resume: int, as_of: int, today: date,
@@ -435,33 +466,57 @@ def list_flags(as_of: int, today: date, filters: operations.FlagFilters = operat
 
 def _stored_page(as_of: int, today: date, filters: operations.FlagFilters, page: int, per_page: int, viewer,
                  no_follow_up: bool, open_over: int | None) -> FlagListing:
-    """`list_flags` read from the stored flags: a count by kind and one page, in two queries."""
-    statement = (operations.group_rows_statement(as_of, filters).order_by(None)
-                 .add_columns(CurrentFlag.kind, CurrentFlag.details, CurrentFlag.severity, CurrentFlag.opened)
-                 .join(CurrentFlag, CurrentFlag.group_id == Group.id))
+    """`list_flags` read from the stored flags: counts by kind and one page, each a query that stops early.
+
+    The stored rows are all of groups in the flags' scope (the refreshes keep them so), so without a
+    kecamatan, officer or group filter the counts read `current_flags` alone. The page walks the
+    severity index and stops after its rows; the viewer's own groups come first as a separate, short
+    list (an officer accompanies a few of the city's groups), so the rest still walks the index.
+    """
+    conditions = []
     if filters.kind:
-        statement = statement.where(CurrentFlag.kind == filters.kind)
+        conditions.append(CurrentFlag.kind == filters.kind)
     if no_follow_up:
-        statement = statement.where(~_recently_followed_up(today))
+        conditions.append(~_recently_followed_up(today))
     if open_over is not None:
-        statement = statement.where(CurrentFlag.opened <= from_month_index(as_of - open_over))
-    found = dict(db.session.execute(select(CurrentFlag.kind, func.count()).select_from(CurrentFlag)
-                                    .where(CurrentFlag.id.in_(statement.with_only_columns(CurrentFlag.id)))
-                                    .group_by(CurrentFlag.kind)).all())
+        conditions.append(CurrentFlag.opened <= from_month_index(as_of - open_over))
+    narrowed = bool(filters.kecamatan or filters.officer_id is not None or filters.group_id is not None
+                    or filters.group_ids is not None)
+
+    def counted(extra=()) -> Select:
+        statement = select(CurrentFlag.kind, func.count()).where(*conditions, *extra).group_by(CurrentFlag.kind)
+        if narrowed or extra:
+            statement = operations.scoped_to_month(statement.join(Group, Group.id == CurrentFlag.group_id),
+                                                   as_of, filters)
+        return statement
+
+    found = dict(db.session.execute(counted()).all())
     counts = {kind: found.get(kind, 0) for kind in trends.FLAG_KINDS}
     total = sum(counts.values())
     page = min(max(1, page), max(1, -(-total // per_page)))
-    order = [CurrentFlag.severity.desc(), _KIND_ORDER, Group.id]
-    if viewer is not None:
-        order.insert(0, mine_first(Group.officer_id, viewer))
+    start, end = (page - 1) * per_page, page * per_page
+    rows = (operations.group_rows_statement(as_of, filters).order_by(None)
+            .add_columns(CurrentFlag.kind, CurrentFlag.details, CurrentFlag.severity, CurrentFlag.opened)
+            .join(CurrentFlag, CurrentFlag.group_id == Group.id).where(*conditions)
+            .order_by(CurrentFlag.severity.desc(), _KIND_ORDER, Group.id))
+    viewer_id = getattr(viewer, "id", None)
+    if viewer_id is None:
+        parts = [(rows, start, end)]
+    else:
+        mine = Group.officer_id == viewer_id
+        own = sum(dict(db.session.execute(counted([mine])).all()).values())
+        parts = [(rows.where(mine), start, min(end, own)),
+                 (rows.where(Group.officer_id.is_distinct_from(viewer_id)), max(start - own, 0), end - own)]
     groups: dict[int, operations.GroupInfo] = {}
     flags: list[trends.Flag] = []
     opened: dict[tuple[int, str], int] = {}
-    for row in db.session.execute(statement.order_by(*order).limit(per_page).offset((page - 1) * per_page)):
-        info = groups.get(row[0]) or groups.setdefault(row[0], operations.group_info(row))
-        kind, details, severity, opened_on = row[10:]
-        flags.append(trends.Flag(info.id, kind, details, severity))
-        opened[(info.id, kind)] = month_index(opened_on)
+    for statement, first, last in parts:
+        # An empty part is still asked (LIMIT 0 costs nothing): the same statements whatever the page.
+        for row in db.session.execute(statement.limit(max(last - first, 0)).offset(first)):
+            info = groups.get(row[0]) or groups.setdefault(row[0], operations.group_info(row))
+            kind, details, severity, opened_on = row[10:]
+            flags.append(trends.Flag(info.id, kind, details, severity))
+            opened[(info.id, kind)] = month_index(opened_on)
     return FlagListing(operations.FlagList(as_of, flags, groups, opened), page, per_page, total, counts)
 
 

@@ -1,4 +1,5 @@
-"""The flags' cases (`flag_cases`) and the groups whose cases the next full refresh rebuilds (`flag_stale_groups`).
+"""The flags' cases (`flag_cases`), the groups whose cases the next full refresh rebuilds (`flag_stale_groups`),
+and an index walking the stored flags most serious first.
 
 The stored flags are dropped to "never refreshed", so the first full refresh after this builds every
 group's cases from its whole history (until then the pages compute flags live).
@@ -35,6 +36,8 @@ def upgrade():
     sa.UniqueConstraint('group_id', 'kind', 'opened', name=op.f('uq_flag_cases_group_id_kind_opened'))
     )
     op.create_index('ix_flag_cases_closed', 'flag_cases', ['closed'], unique=False)
+    # Flags lists walk the stored flags most serious first and stop after their page.
+    op.create_index('ix_current_flags_severity', 'current_flags', ['severity'], unique=False)
     op.create_table('flag_stale_groups',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_flag_stale_groups_group_id_groups')),
@@ -46,6 +49,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_current_flags_severity', table_name='current_flags')
     op.drop_table('flag_stale_groups')
     op.drop_index('ix_flag_cases_closed', table_name='flag_cases')
     op.drop_table('flag_cases')
