@@ -506,14 +506,32 @@ class Dashboard:
     months: list[MonthFigure] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FlagTally:
+    """What the dashboard shows of a month's flags: how many of each kind, flagged groups per kecamatan code."""
+
+    as_of: int
+    by_kind: dict[str, int]
+    flagged_groups: dict[str, int]
+
+    @classmethod
+    def of(cls, flag_list: FlagList) -> FlagTally:
+        """The tally of a list of flags."""
+        flagged: dict[str, set[int]] = defaultdict(set)
+        for flag in flag_list.flags:
+            flagged[flag_list.groups[flag.group_id].kecamatan_code].add(flag.group_id)
+        return cls(flag_list.as_of, flag_list.counts_by_kind(),
+                   {code: len(group_ids) for code, group_ids in flagged.items()})
+
+
 def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12,
-                      stored: FlagList | None = None) -> Dashboard:
+                      stored: FlagTally | None = None) -> Dashboard:
     """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
 
     Eight queries whatever the number of groups: the reporting rates per kecamatan (the reports
     package's own, as on the discipline page: names and rates), members, grants and the three of
-    the flags computation. `stored` is the month's flags as kept in the database (kube.monitoring.stored):
-    then nothing is evaluated and only the chart's months of reports are read.
+    the flags computation. `stored` is the tally of the month's flags as kept in the database
+    (kube.monitoring.stored): then nothing is evaluated and only the chart's months of reports are read.
     """
     settings = settings or flag_settings()
     as_of = default_as_of(today)
@@ -545,24 +563,21 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         figures.grants, figures.grants_total = count, int(total)
 
     if stored is not None and stored.as_of == as_of:
-        flag_list = stored
+        tally = stored
         months = _window_figures(as_of, chart_months)
     else:
         data = load_monitoring_data(as_of)
-        flag_list = _flag_list(data, today, settings, None)
+        tally = FlagTally.of(_flag_list(data, today, settings, None))
         months = monthly_figures(data.series, as_of, chart_months)
-    flagged: dict[str, set[int]] = defaultdict(set)
-    for flag in flag_list.flags:
-        flagged[flag_list.groups[flag.group_id].kecamatan_code].add(flag.group_id)
-    for code, group_ids in flagged.items():
-        row(code).flagged_groups = len(group_ids)
+    for code, count in tally.flagged_groups.items():
+        row(code).flagged_groups = count
 
     rows = list(kecamatan.values())
     totals = KecamatanFigures("", _("Kota Serang"))
     for figures in rows:
         totals.add(figures)
     return Dashboard(as_of, today.year, due_date(from_month_index(as_of), settings.due_day), totals, rows,
-                     flag_list.counts_by_kind(), months)
+                     tally.by_kind, months)
 
 
 def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: int) -> list[MonthFigure]:
