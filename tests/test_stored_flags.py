@@ -30,7 +30,7 @@ from kube.ledger import operations as ledger
 from kube.ledger.history import record_historical_grant
 from kube.ledger.models import Budget
 from kube.monitoring import operations, stored, trends
-from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh
+from kube.monitoring.models import CurrentFlag, FlagCase, FlagCount, FlagRefresh
 from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NOT_IMPROVING
 from kube.reports.models import IncomeReport
 from kube.reports.operations import record_historical_reports, submit_report, verify_report
@@ -76,6 +76,9 @@ def assert_stored_equals_computed(today: date) -> None:
     # No leftover row (a group that stopped being active, a flag that went away).
     assert _db.session.scalar(sa.select(sa.func.count(CurrentFlag.id))) == len(live.flags)
     assert set(_db.session.scalars(sa.select(CurrentFlag.as_of).distinct())) <= {from_month_index(as_of)}
+    # The counts kept with the flags are theirs, every kind listed.
+    assert dict(_db.session.execute(sa.select(FlagCount.kind, FlagCount.count)).all()) == {
+        kind: sum(flag.kind == kind for flag in live.flags) for kind in trends.FLAG_KINDS}
     data = operations.load_monitoring_data(as_of)
     series = {s.group_id: s for s in data.series}
     flag_settings = operations.flag_settings()

@@ -129,3 +129,14 @@ class FlagStaleGroup(db.Model):
     __tablename__ = "flag_stale_groups"
 
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+
+
+class FlagCount(db.Model):
+    """How many stored flags there are of each kind, kept with them so a flags list counts in constant time."""
+
+    __tablename__ = "flag_counts"
+    __table_args__ = (CheckConstraint(f"kind IN {FLAG_KINDS!r}", name="kind_known"),
+                      CheckConstraint("count >= 0", name="count_not_negative"))
+
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int]

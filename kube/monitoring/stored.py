@@ -14,7 +14,7 @@ one basis the flags of a group change only when its own data does, so:
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
@@ -30,7 +30,7 @@ from kube.extensions import db
 from kube.groups.models import Group, Member, Region
 from kube.ledger.models import Grant
 from kube.monitoring import operations, trends
-from kube.monitoring.models import CurrentFlag, FlagCase, FlagRefresh, FlagStaleGroup, FollowUp
+from kube.monitoring.models import CurrentFlag, FlagCase, FlagCount, FlagRefresh, FlagStaleGroup, FollowUp
 from kube.reports.models import IncomeReport
 
 #: The flags page warns when the last full refresh is older than this (the cron runs daily).
@@ -161,9 +161,13 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
         _mark_stale(ids)
         return False
     as_of = basis.as_of_index
+    change: Counter[str] = Counter()
     for chunk in _chunks(ids):
         data = operations.load_monitoring_data(as_of, operations.FlagFilters(group_ids=tuple(chunk)))
         inside = list(data.groups)
+        change.subtract(dict(db.session.execute(select(CurrentFlag.kind, func.count())
+                                                .where(CurrentFlag.group_id.in_(chunk)).group_by(CurrentFlag.kind))
+                             .all()))
         db.session.execute(delete(CurrentFlag).where(CurrentFlag.group_id.in_(chunk))
                            .execution_options(synchronize_session=False))
         db.session.execute(delete(FlagCase).where(FlagCase.group_id.in_(inside))
@@ -176,6 +180,11 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
         _insert(CurrentFlag, flag_rows)
         _insert(FlagCase, case_rows)
         _leave_scope([group_id for group_id in chunk if group_id not in data.groups], as_of)
+        change.update(row["kind"] for row in flag_rows)
+    # Last, in a fixed order, and only the kinds whose number moved: most writes change no count at all.
+    for kind in sorted(kind for kind, delta in change.items() if delta):
+        db.session.execute(update(FlagCount).where(FlagCount.kind == kind)
+                           .values(count=FlagCount.count + change[kind]))
     return True
 
 
@@ -287,6 +296,9 @@ def refresh_all(today: date | None = None) -> RefreshResult:
         db.session.execute(update(FlagCase), updates)
     _insert(FlagCase, inserts)
     _write_current_flags(flag_rows)
+    counts = Counter(row["kind"] for row in flag_rows)
+    db.session.execute(delete(FlagCount).execution_options(synchronize_session=False))
+    _insert(FlagCount, [{"kind": kind, "count": counts[kind]} for kind in trends.FLAG_KINDS])
     db.session.execute(delete(FlagStaleGroup).execution_options(synchronize_session=False))
     db.session.flush()
     session = db.session()
@@ -411,26 +423,13 @@ def flag_tally(today: date | None = None) -> operations.FlagTally | None:
     today = today or office_today()
     if not is_current(today):
         return None
-    by_kind = dict(db.session.execute(select(CurrentFlag.kind, func.count()).group_by(CurrentFlag.kind)).all())
+    by_kind = dict(db.session.execute(select(FlagCount.kind, FlagCount.count)).all())
     flagged = dict(db.session.execute(
         select(Region.parent_code, func.count(func.distinct(CurrentFlag.group_id)))
         .join(Group, Group.id == CurrentFlag.group_id).join(Region, Region.code == Group.kelurahan_code)
         .group_by(Region.parent_code)).all())
     return operations.FlagTally(operations.default_as_of(today), {kind: by_kind.get(kind, 0) for kind in trends.FLAG_KINDS},
                                 flagged)
-
-
-def flags_at(as_of: int, today: date, filters: operations.FlagFilters = operations.FlagFilters(), *,
-             with_opened: bool = False) -> operations.FlagList:
-    """`compute_flags(as_of, today, filters, with_opened=...)`, read as stored for the current month when current.
-
-    Stored flags always carry `opened`; computed ones only `with_opened`.
-    """
-    if as_of == operations.default_as_of(today):
-        kept = current_flags(today, filters)
-        if kept is not None:
-            return kept
-    return operations.compute_flags(as_of, today, filters, with_opened=with_opened)
 
 
 @dataclass
@@ -507,7 +506,13 @@ def _stored_page(as_of: int, today: date, filters: operations.FlagFilters, page:
                                                    as_of, filters)
         return statement
 
-    found = dict(db.session.execute(counted()).all())
+    if narrowed or no_follow_up or open_over is not None:
+        found = dict(db.session.execute(counted()).all())
+    else:
+        # Every stored flag, or those of one kind: the counts kept with them.
+        found = dict(db.session.execute(select(FlagCount.kind, FlagCount.count)).all())
+        if filters.kind:
+            found = {filters.kind: found.get(filters.kind, 0)}
     counts = {kind: found.get(kind, 0) for kind in trends.FLAG_KINDS}
     total = sum(counts.values())
     page = min(max(1, page), max(1, -(-total // per_page)))
@@ -542,18 +547,12 @@ def count_without_recent_follow_up(today: date | None = None) -> int | None:
 
     The inbox's number, equal to `len(without_recent_follow_up(current_flags(today), today).flags)` without
     loading the flags; None when the stored flags are not on today's basis (the caller computes live).
+    The stored rows are all of groups in the flags' scope, so `current_flags` alone is counted.
     """
     today = today or office_today()
-    basis = basis_for(today)
-    if _stored_basis(_state_row()) != basis:
+    if not is_current(today):
         return None
-    followed_up = select(FollowUp.id).where(
-        FollowUp.group_id == CurrentFlag.group_id, FollowUp.flag_kind == CurrentFlag.kind,
-        FollowUp.action_date >= today - timedelta(days=operations.FOLLOW_UP_FRESH_DAYS))
-    # The same groups current_flags reads (the flags' scope: active, formed by the month), counted, not listed.
-    statement = operations.scoped_to_month(
-        select(func.count(CurrentFlag.id)).join(Group, Group.id == CurrentFlag.group_id), basis.as_of_index)
-    return db.session.scalar(statement.where(~followed_up.exists())) or 0
+    return db.session.scalar(select(func.count(CurrentFlag.id)).where(~_recently_followed_up(today))) or 0
 
 
 @dataclass(frozen=True)

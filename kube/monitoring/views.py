@@ -223,9 +223,12 @@ def group_panel(group: Group) -> dict:
     current = operations.group_trend(group, as_of, today)
     staff = can_see_all_groups(current_user)
     follow_ups = db.session.scalars(operations.follow_up_history_statement(group.id).limit(5)).all() if staff else []
-    latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of) if staff else {}
     # Past and present cases with their follow-ups are staff's, like the follow-ups themselves.
     flag_cases = cases.group_cases(group, today, series=current.series) if staff else []
+    # The last follow-up of each flag is of its current case, as on the flags page.
+    opened = {(group.id, case.kind): case.opened for case in flag_cases if case.closed is None}
+    latest = operations.latest_follow_ups(((group.id, flag.kind) for flag in current.flags), as_of,
+                                          opened=opened) if staff else {}
     chart = income_chart_values(current, current_app.config["MONITORING_CHART_MONTHS"])
     return {
         "as_of": as_of,
