@@ -372,7 +372,10 @@ def main(argv=None) -> int:
                 f"Flask test client in one process except the gunicorn rows")
     counter = QueryCounter(engine)
     log("Refreshing the stored flags, as the daily `flask flags refresh` would ...")
+    started = time.perf_counter()
     refresh_stored_flags(app)
+    # The first refresh after seeding or a migration builds every group's cases from its whole history.
+    log(f"  refreshed in {time.perf_counter() - started:.1f} s")
     rows = page_rows(app, counter, args.requests, args.repeat, log)
     rows += flag_rows(app, counter, args.repeat, log)
     engine.dispose()  # gunicorn's workers and the letters' database get the machine to themselves

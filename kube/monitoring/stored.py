@@ -1,15 +1,17 @@
-"""The current month's flags kept in the database and always current, so pages read them instead of recomputing.
+"""The current month's flags, their cases and their counts kept in the database and always current.
 
-The stored rows (table `current_flags`) stand for one *basis*, kept in the one row of `flag_refreshes`: the
-as-of month, the latest month whose missing report counts (its due date passed) and the flag settings. Within
-one basis the flags of a group change only when its own data does, so:
+The stored rows (tables `current_flags`, `flag_cases`, `flag_counts`) stand for one *basis*, kept in the one
+row of `flag_refreshes`: the as-of month, the latest month whose missing report counts (its due date passed)
+and the flag settings. Within one basis the flags of a group change only when its own data does, so:
 
 - the session events installed by `install_session_events` recompute, in the same transaction and just
-  before it commits, the groups whose reports, grants, members, status or formation date it changed;
+  before it commits, the groups whose reports, grants, members, status or formation date it changed
+  (their flags, and their cases from their whole history);
 - `refresh_all` (the `flask flags refresh` command, daily from cron, at `./run.sh` and after the demo)
-  recomputes every group when the basis moves: a new month, a due date passed, other settings;
-- readers get the stored flags only while their basis is today's (`current_flags` answers None
-  otherwise and the caller computes live), so stored and live flags never differ.
+  recomputes every group when the basis moves: a new month, a due date passed, other settings; it
+  evaluates only the months since the last refresh and continues the stored cases;
+- readers get the stored flags only while their basis is today's (`is_current`; otherwise the caller
+  computes live), so stored and live flags never differ.
 """
 from __future__ import annotations
 
