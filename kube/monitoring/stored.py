@@ -150,12 +150,12 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
     on. In the other order a writer holding a group's lock from its report could wait for a full
     refresh that waits for a writer waiting for that group: a deadlock.
     """
-    ids = sorted({group_id for group_id in group_ids if group_id is not None})
+    wanted = sorted({group_id for group_id in group_ids if group_id is not None})
+    # Only groups that exist: one made in a savepoint that rolled back (a dry-run import) has nothing to store.
+    ids = [group_id for chunk in _chunks(wanted) for group_id in db.session.scalars(
+        select(Group.id).where(Group.id.in_(chunk)).order_by(Group.id).with_for_update(key_share=True))]
     if not ids:
         return True
-    for chunk in _chunks(ids):
-        db.session.execute(select(Group.id).where(Group.id.in_(chunk)).order_by(Group.id)
-                           .with_for_update(key_share=True))
     today = today or office_today()
     settings = operations.flag_settings()
     basis = basis_for(today, settings)
