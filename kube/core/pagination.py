@@ -53,6 +53,11 @@ def paginate(statement: Select, per_page: int | None = None, *, page: int | None
     return result
 
 
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """The page to show of `total` rows: at least 1, and a page past the end shows the last one."""
+    return min(max(1, page), max(1, math.ceil(total / per_page)))
+
+
 @dataclass
 class ListPage:
     """One page of an in-memory list, shaped like Flask-SQLAlchemy's pagination for the `pagination` macro."""
@@ -65,8 +70,7 @@ class ListPage:
     @classmethod
     def of(cls, rows: list, page: int, per_page: int) -> ListPage:
         """The page-th slice of `rows` (pages past the end clamp to the last one)."""
-        pages = max(1, math.ceil(len(rows) / per_page))
-        page = min(max(1, page), pages)
+        page = clamp_page(page, len(rows), per_page)
         start = (page - 1) * per_page
         return cls(rows[start:start + per_page], page, per_page, len(rows))
 

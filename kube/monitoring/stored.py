@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kube.core.clock import office_today, utc_now
+from kube.core.pagination import clamp_page
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
 from kube.groups.models import Group, Member, Region
@@ -477,7 +478,7 @@ def list_flags(as_of: int, today: date, filters: operations.FlagFilters = operat
         result = operations.mine_first(result, viewer)
     counts = result.counts_by_kind()
     total = len(result.flags)
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page = clamp_page(page, total, per_page)
     result.flags = result.flags[(page - 1) * per_page:page * per_page]
     return FlagListing(result, page, per_page, total, counts)
 
@@ -517,7 +518,7 @@ def _stored_page(as_of: int, today: date, filters: operations.FlagFilters, page:
             found = {filters.kind: found.get(filters.kind, 0)}
     counts = {kind: found.get(kind, 0) for kind in trends.FLAG_KINDS}
     total = sum(counts.values())
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page = clamp_page(page, total, per_page)
     start, end = (page - 1) * per_page, page * per_page
     rows = (operations.group_rows_statement(as_of, filters).order_by(None)
             .add_columns(CurrentFlag.kind, CurrentFlag.details, CurrentFlag.severity, CurrentFlag.opened)
