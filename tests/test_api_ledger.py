@@ -18,6 +18,13 @@ LINE_FIELDS = {"kind", "item", "specification", "quantity", "unit", "unit_value"
 TODAY = office_today()
 
 
+@pytest.fixture(autouse=True)
+def _stand_on_today(frozen):
+    # TODAY is read when the module is collected; a run crossing midnight in Serang would otherwise approve on
+    # the next day and hand over "before the approval". The app's clock stands on the module's day instead.
+    frozen(TODAY)
+
+
 @pytest.fixture
 def budget(db, staff):
     created = make_budget(staff["maker"], amount=200_000_000)
