@@ -83,15 +83,16 @@ def bare_flag_queries(as_of: int) -> int:
 
 def bare_refresh_queries(today) -> int:
     """What a full refresh reads, fetched and counted, nothing built: the 3 flag statements, the stored cases it
-    resumes and the stored flags it compares (after one refresh today, so it resumes as the daily one does)."""
+    resumes, the stored flags it compares and the cases it counts for the dashboard (after one refresh today, so
+    it resumes as the daily one does)."""
     from kube.extensions import db
-    from kube.monitoring import operations, stored
+    from kube.monitoring import operations, stored, tallies
 
     as_of = operations.default_as_of(today)
     resume = stored.resume_month_for(today)
     cases = 0 if resume is None else len(db.session.execute(stored.resumed_cases_statement(resume)).all())
     flags = len(db.session.execute(stored.stored_flags_statement()).all())
-    return bare_flag_queries(as_of) + cases + flags
+    return bare_flag_queries(as_of) + cases + flags + len(tallies.case_counts())
 
 
 class QueryCounter:

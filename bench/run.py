@@ -48,7 +48,7 @@ SIZES = {
 }
 ACCOUNT = "GET /account (logged in, reads no group)"
 BARE_FLAG_QUERIES = "bare flag queries (same 3 statements, rows fetched)"
-BARE_REFRESH_QUERIES = "bare refresh queries (the 3 statements, the stored cases and flags it reads, rows fetched)"
+BARE_REFRESH_QUERIES = "bare refresh queries (the 3 statements, the stored cases, flags and case counts it reads)"
 BARE_WEASYPRINT = "bare WeasyPrint (same letter HTML)"
 
 

@@ -2,8 +2,9 @@
 
 The property test runs random sequences of everything a flag depends on (reports stored, corrected and
 verified, historical reports, live and historical handovers, members joining and leaving, status and
-formation changes, savepoints rolled back, days passing) and after each committed step compares the
-stored flags with `compute_flags` from scratch, and `opened` with a month-by-month walk written out here.
+formation changes, moves to another kecamatan, savepoints rolled back, days passing) and after each committed
+step compares the stored flags with `compute_flags` from scratch, `opened` with a month-by-month walk written
+out here, and the dashboard's running totals with every group's contribution summed from scratch.
 """
 from __future__ import annotations
 
@@ -25,12 +26,12 @@ from kube.core.periods import format_month_index, from_month_index, month_index
 from kube.core.transaction import committed
 from kube.extensions import db as _db
 from kube.groups import operations as groups
-from kube.groups.models import Group
+from kube.groups.models import Group, Region
 from kube.ledger import operations as ledger
 from kube.ledger.history import record_historical_grant
 from kube.ledger.models import Budget
-from kube.monitoring import operations, stored, trends
-from kube.monitoring.models import CurrentFlag, FlagCase, FlagCount, FlagRefresh
+from kube.monitoring import operations, stored, tallies, trends
+from kube.monitoring.models import CurrentFlag, DashboardTally, FlagCase, FlagCount, FlagRefresh, NetTally
 from kube.monitoring.trends import BELOW_EXTREME_POVERTY, MISSING_REPORTS, NOT_IMPROVING
 from kube.reports.models import IncomeReport
 from kube.reports.operations import record_historical_reports, submit_report, verify_report
@@ -85,6 +86,27 @@ def assert_stored_equals_computed(today: date) -> None:
     for (group_id, kind), opened in live.opened.items():
         assert opened == walked_opened(series[group_id], kind, as_of, today, flag_settings), (group_id, kind)
     assert_cases_equal_walked(today, data, flag_settings)
+    assert_dashboard_totals_equal_scratch(today)
+
+
+def assert_dashboard_totals_equal_scratch(today: date) -> None:
+    """The dashboard's running totals equal the sums of every group's contribution from scratch, the facts kept
+    are the groups' own, and the dashboard read from them equals the one counted live."""
+    every = tallies.current_facts()
+    assert tallies.kept_facts(list(every)) == every
+    scratch = tallies.Change()
+    for facts in every.values():
+        scratch.add(facts, 1)
+    kept = {(code, measure, month, day): value for code, measure, month, day, value in _db.session.execute(
+        sa.select(DashboardTally.kecamatan_code, DashboardTally.measure, DashboardTally.month, DashboardTally.day,
+                  DashboardTally.value)) if value}
+    assert {key: value for key, value in kept.items() if key[1] not in (tallies.FLAGGED, tallies.CASES)} == {
+        key: value for key, value in scratch.figures.items() if value}
+    assert {key: value for key, value in kept.items() if key[1] == tallies.CASES} == tallies.case_counts()
+    assert {(month, level, bucket): count for month, level, bucket, count in _db.session.execute(
+        sa.select(NetTally.month, NetTally.level, NetTally.bucket, NetTally.count)) if count} == {
+        key: value for key, value in scratch.tree.items() if value}
+    assert operations.dashboard_figures(today, stored=stored.dashboard(today)) == operations.dashboard_figures(today)
 
 
 def walked_cases(series: trends.GroupSeries, as_of: int, today: date,
@@ -139,6 +161,7 @@ steps = st.lists(
         st.tuples(st.just("leave"), group_index),
         st.tuples(st.just("status"), group_index, st.sampled_from(["active", "graduated", "dissolved"])),
         st.tuples(st.just("formed"), group_index, st.integers(-6, 30)),
+        st.tuples(st.just("move"), group_index),  # to a kelurahan of another kecamatan
         st.tuples(st.just("savepoints"), group_index, st.sampled_from(NETS)),
         st.tuples(st.just("rollback"), group_index, st.integers(1, 14)),
         st.tuples(st.just("days"), st.integers(1, 40)),
@@ -227,6 +250,13 @@ def test_stored_flags_always_equal_the_flags_computed_from_scratch(app, db, froz
                 elif kind == "formed":
                     groups.update_group(group(step[1]), {"formed_on": date(2024, 1, 10) + timedelta(days=30 * step[2])},
                                         admin)
+                elif kind == "move":
+                    target = group(step[1])
+                    elsewhere = _db.session.scalar(
+                        sa.select(Region.code).where(Region.level == "kelurahan",
+                                                     Region.parent_code != target.kelurahan.parent_code)
+                        .order_by(Region.code))
+                    groups.update_group(target, {"kelurahan_code": elsewhere}, admin)
                 elif kind == "savepoints":
                     # A change outside the savepoints, recomputed inside an inner one that commits, whose outer
                     # one then rolls back: the recomputed rows are gone and must be made again at commit.
@@ -375,9 +405,9 @@ def test_other_settings_are_another_basis(app, db, users, frozen):
 # -- pages and API read the stored flags, and give the same answers -----------------------------
 
 def _without_refresh_line(page: str) -> str:
+    """The page without the refresh line and warning (they differ before and after a refresh), blank lines dropped."""
     # The effectiveness table reads the stored cases only, so it differs before the first refresh.
     page = re.sub(r'<section class="card" id="effectiveness">.*?</section>', "", page, flags=re.S)
-    """The page without the refresh line and warning (they differ before and after a refresh), blank lines dropped."""
     page = re.sub(r'<p class="muted" id="flags-refreshed">.*?</p>\s*(<div[^>]*id="flags-refresh-stale".*?</div>)?',
                   "", page, flags=re.S)
     return re.sub(r"\n\s*\n", "\n", page)

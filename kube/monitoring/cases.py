@@ -6,18 +6,19 @@ rebuilt by kube.monitoring.stored keeps its follow-ups, and nothing can disagree
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from kube.core.clock import office_today
-from kube.core.periods import from_month_index, month_index
+from kube.core.periods import month_index
 from kube.extensions import db
 from kube.groups.models import Group
-from kube.monitoring import operations, stored, trends
+from kube.monitoring import operations, stored, tallies, trends
 from kube.monitoring.models import ACTIONS, FlagCase, FollowUp
 
 #: The dashboard judges a case by whether it closed within this many months of its reference month.
@@ -137,14 +138,31 @@ def tally_effect(items: Iterable[EffectItem], as_of: int, within: int = EFFECT_W
     month. It is decided when it did, or when the window has fully passed by the as-of month; a case
     still inside its window is left out, so recent actions neither help nor hurt their row.
     """
+    return tally_weighted(((item, 1) for item in items), as_of, within)
+
+
+def tally_weighted(items: Iterable[tuple[EffectItem, int]], as_of: int,
+                   within: int = EFFECT_WITHIN) -> dict[str | None, tuple[int, int]]:
+    """`tally_effect` of items that each stand for `weight` alike cases; pure."""
     counts: dict[str | None, tuple[int, int]] = {}
-    for action, reference, closed in items:
+    for (action, reference, closed), weight in items:
         decided, closed_within = counts.get(action, (0, 0))
         if closed is not None and closed <= reference + within:
-            counts[action] = (decided + 1, closed_within + 1)
+            counts[action] = (decided + weight, closed_within + weight)
         elif reference + within <= as_of:
-            counts[action] = (decided + 1, closed_within)
+            counts[action] = (decided + weight, closed_within)
     return counts
+
+
+def unfollowed_items(cases: Mapping[tuple[int, int | None], int],
+                     followed: Iterable[tuple[int, int | None]]) -> list[tuple[EffectItem, int]]:
+    """The weighted items of the cases without follow-up: every case, counted by (opened, months open or None),
+    less the followed-up ones given as (opened, closed or None); pure."""
+    remaining = Counter(cases)
+    for opened, closed in followed:
+        remaining[(opened, None if closed is None else closed - opened)] -= 1
+    return [((None, opened, None if months is None else opened + months), weight)
+            for (opened, months), weight in remaining.items() if weight]
 
 
 def effect_rows(counts: Mapping[str | None, tuple[int, int]]) -> list[EffectRow]:
@@ -162,11 +180,11 @@ def _attached():
 def effectiveness(today: date | None = None, within: int = EFFECT_WITHIN) -> list[EffectRow] | None:
     """How many decided cases closed within `within` months, per follow-up action and for those without any.
 
-    Read from the stored cases in three queries whatever their number: None when they are not on
+    Read from the stored cases in two queries whatever their number: None when they are not on
     today's basis (computing every group's whole history live is far too slow for a page). The
     followed-up cases are few (officers enter each follow-up by hand), so their (case, action) pairs are
-    fetched and tallied by `tally_effect`; the cases without follow-up are counted in SQL, where
-    `months_open` makes "closed within" a plain comparison.
+    fetched and tallied by `tally_effect`; the cases without follow-up are all the cases, as the
+    dashboard's totals count them by opened month and months open, less those.
     """
     today = today or office_today()
     if not stored.is_current(today):
@@ -182,12 +200,7 @@ def effectiveness(today: date | None = None, within: int = EFFECT_WITHIN) -> lis
         entry[2][action] = month_index(first_date)
     counts = tally_effect((item for opened, closed, actions in firsts.values()
                            for item in case_effect_items(opened, closed, actions)), as_of, within)
-
-    closed_within = FlagCase.months_open <= within
-    decided = or_(closed_within, FlagCase.opened <= from_month_index(as_of - within))
-    followed_up = select(FollowUp.id).where(_attached()).exists()
-    row = db.session.execute(
-        select(func.count(case((decided, 1))), func.count(case((closed_within, 1)))).where(~followed_up)
-    ).one()
-    counts[None] = (row[0], row[1])
+    counts[None] = tally_weighted(unfollowed_items(tallies.stored_cases(),
+                                                   ((opened, closed) for opened, closed, _ in firsts.values())),
+                                  as_of, within).get(None, (0, 0))
     return effect_rows(counts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Double, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kube.core.clock import utc_now
@@ -139,4 +139,73 @@ class FlagCount(db.Model):
                       CheckConstraint("count >= 0", name="count_not_negative"))
 
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int]
+
+
+# -- the dashboard's running totals (kube.monitoring.tallies) ---------------------------------------
+# Derived rows, rebuilt from the groups' own at the first full refresh: no foreign keys to check.
+
+class TallyGroup(db.Model):
+    """What one group last added to the dashboard's totals: its kecamatan, state, formation and members."""
+
+    __tablename__ = "tally_groups"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True)
+    kecamatan_code: Mapped[str] = mapped_column(String(13))
+    active: Mapped[bool]
+    #: Month index (kube.core.periods.month_index) of the formation date.
+    formed: Mapped[int]
+    #: Current members (not left).
+    members: Mapped[int]
+
+
+class TallyReport(db.Model):
+    """One report as last added to the dashboard's totals (month index, net, office day it was first sent)."""
+
+    __tablename__ = "tally_reports"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[int] = mapped_column(primary_key=True)
+    net: Mapped[int] = mapped_column(BigInteger)
+    #: date.toordinal() of the office day of first submission (on time when at most the due date's).
+    sent_on: Mapped[int]
+
+
+class TallyGrant(db.Model):
+    """One handed-over grant as last added to the dashboard's totals."""
+
+    __tablename__ = "tally_grants"
+
+    group_id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+class DashboardTally(db.Model):
+    """A running total of the dashboard: a measure per kecamatan (or '' for the city), month and day."""
+
+    __tablename__ = "dashboard_tallies"
+
+    kecamatan_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    #: A month index, a year or 0, by measure (see kube.monitoring.tallies).
+    month: Mapped[int] = mapped_column(primary_key=True)
+    #: A day ordinal, a number of months or 0, by measure.
+    day: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class NetTally(db.Model):
+    """How many counted reports of a month have their net in one bucket of one level of a 100-ary tree over nets.
+
+    Level 0 buckets are single Rupiah values, level 1 hundreds, and so on: the median is found by
+    walking down from the top, reading at most a hundred rows a level (kube.monitoring.tallies).
+    """
+
+    __tablename__ = "net_tallies"
+
+    month: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int]

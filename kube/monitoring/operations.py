@@ -27,7 +27,7 @@ from kube.extensions import db
 from kube.groups.models import Group, Member, Region
 from kube.groups.queries import in_kecamatan
 from kube.ledger.models import Grant
-from kube.monitoring import trends
+from kube.monitoring import tallies, trends
 from kube.monitoring.models import ACTIONS, STATES, FollowUp
 from kube.reports.models import IncomeReport
 from kube.reports.queries import Rates, kecamatan_rates
@@ -507,34 +507,30 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
-class FlagTally:
-    """What the dashboard shows of a month's flags: how many of each kind, flagged groups per kecamatan code."""
+class StoredDashboard:
+    """The dashboard's figures as kept in the database (kube.monitoring.stored and kube.monitoring.tallies)."""
 
     as_of: int
-    by_kind: dict[str, int]
-    flagged_groups: dict[str, int]
-
-    @classmethod
-    def of(cls, flag_list: FlagList) -> FlagTally:
-        """The tally of a list of flags."""
-        flagged: dict[str, set[int]] = defaultdict(set)
-        for flag in flag_list.flags:
-            flagged[flag_list.groups[flag.group_id].kecamatan_code].add(flag.group_id)
-        return cls(flag_list.as_of, flag_list.counts_by_kind(),
-                   {code: len(group_ids) for code, group_ids in flagged.items()})
+    flags_by_kind: dict[str, int]
+    #: Per kecamatan code.
+    kecamatan: Mapping[str, tallies.KecamatanTally]
+    #: Month index -> (reports counted, their median net), for the months that have any.
+    months: Mapping[int, tuple[int, int]]
 
 
 def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, chart_months: int = 12,
-                      stored: FlagTally | None = None) -> Dashboard:
+                      stored: StoredDashboard | None = None) -> Dashboard:
     """Groups, members, this year's grants, reporting rates and flags, in total and per kecamatan.
 
-    Eight queries whatever the number of groups: the reporting rates per kecamatan (the reports
-    package's own, as on the discipline page: names and rates), members, grants and the three of
-    the flags computation. `stored` is the tally of the month's flags as kept in the database
-    (kube.monitoring.stored): then nothing is evaluated and only the chart's months of reports are read.
+    From `stored` (the running totals, see kube.monitoring.tallies) it reads the kecamatan names and
+    nothing else; without it, it counts everything live: the reporting rates per kecamatan (the reports
+    package's own, as on the discipline page), members, grants and every group's flags, which grows
+    with the city.
     """
     settings = settings or flag_settings()
     as_of = default_as_of(today)
+    if stored is not None and stored.as_of == as_of:
+        return _stored_dashboard(today, settings, chart_months, stored)
     named, _city = kecamatan_rates([from_month_index(as_of)])
     kecamatan = {rates.code: KecamatanFigures(rates.code, rates.name, reporting=rates) for rates in named}
 
@@ -562,52 +558,59 @@ def dashboard_figures(today: date, settings: trends.FlagSettings | None = None, 
         figures = row(code)
         figures.grants, figures.grants_total = count, int(total)
 
-    if stored is not None and stored.as_of == as_of:
-        tally = stored
-        months = _window_figures(as_of, chart_months)
-    else:
-        data = load_monitoring_data(as_of)
-        tally = FlagTally.of(_flag_list(data, today, settings, None))
-        months = monthly_figures(data.series, as_of, chart_months)
-    for code, count in tally.flagged_groups.items():
-        row(code).flagged_groups = count
+    data = load_monitoring_data(as_of)
+    flag_list = _flag_list(data, today, settings, None)
+    flagged: dict[str, set[int]] = defaultdict(set)
+    for flag in flag_list.flags:
+        flagged[data.groups[flag.group_id].kecamatan_code].add(flag.group_id)
+    for code, group_ids in flagged.items():
+        row(code).flagged_groups = len(group_ids)
+    return _dashboard(as_of, today, settings, list(kecamatan.values()), flag_list.counts_by_kind(),
+                      monthly_figures(data.series, as_of, chart_months))
 
-    rows = list(kecamatan.values())
+
+def _stored_dashboard(today: date, settings: trends.FlagSettings, chart_months: int,
+                      stored: StoredDashboard) -> Dashboard:
+    """The dashboard from the running totals: every kecamatan (zeros included, in code order), then codes not stored."""
+    rows = []
+    found = dict(stored.kecamatan)
+    for code, name in db.session.execute(
+        select(Region.code, Region.name).where(Region.level == "kecamatan").order_by(Region.code)
+    ):
+        rows.append(_kecamatan_figures(code, name, found.pop(code, tallies.KecamatanTally())))
+    rows += [_kecamatan_figures(code, code, tally) for code, tally in found.items()]
+    first = stored.as_of - chart_months + 1
+    months = [MonthFigure(month, *stored.months[month]) if month in stored.months else MonthFigure(month, 0, None)
+              for month in range(first, stored.as_of + 1)]
+    return _dashboard(stored.as_of, today, settings, rows, stored.flags_by_kind, months)
+
+
+def _kecamatan_figures(code: str, name: str, tally: tallies.KecamatanTally) -> KecamatanFigures:
+    reporting = Rates(code, name, groups=tally.groups, expected=tally.expected, received=tally.received,
+                      on_time=tally.on_time)
+    return KecamatanFigures(code, name, members=tally.members, flagged_groups=tally.flagged, grants=tally.grants,
+                            grants_total=tally.grants_total, reporting=reporting)
+
+
+def _dashboard(as_of: int, today: date, settings: trends.FlagSettings, rows: list[KecamatanFigures],
+               by_kind: dict[str, int], months: list[MonthFigure]) -> Dashboard:
     totals = KecamatanFigures("", _("Kota Serang"))
     for figures in rows:
         totals.add(figures)
     return Dashboard(as_of, today.year, due_date(from_month_index(as_of), settings.due_day), totals, rows,
-                     tally.by_kind, months)
+                     by_kind, months)
 
 
 def monthly_figures(series: Iterable[trends.GroupSeries], as_of: int, months: int) -> list[MonthFigure]:
-    """Reports received and their median net income for each of the `months` months ending at as_of."""
+    """Reports received and their median net income for each of the `months` months ending at as_of.
+
+    A report counts from the group's formation month on, as the reporting rates count it.
+    """
     first = as_of - months + 1
     nets: dict[int, list[int]] = defaultdict(list)
     for group_series in series:
-        for report in group_series.reports_between(first, as_of):
+        for report in group_series.reports_between(max(first, group_series.formed_month), as_of):
             nets[report.month].append(report.net)
-    return _month_figures(nets, first, as_of)
-
-
-def _window_figures(as_of: int, months: int) -> list[MonthFigure]:
-    """`monthly_figures` of the groups `load_monitoring_data` would load, reading only the window's reports.
-
-    On PostgreSQL the database counts and takes the medians (percentile_cont(0.5) is the mean of the two
-    middle values, as statistics.median), so twelve rows come back instead of a year of reports.
-    """
-    first = as_of - months + 1
-    statement = report_rows_statement(as_of).where(IncomeReport.period >= from_month_index(first))
-    if db.engine.dialect.name == "postgresql":
-        rows = statement.subquery()
-        figures = {month_index(period): (count, median) for period, count, median in db.session.execute(
-            select(rows.c.period, func.count(), func.percentile_cont(0.5).within_group(rows.c.net))
-            .group_by(rows.c.period))}
-        return [MonthFigure(month, figures[month][0], int(figures[month][1])) if month in figures
-                else MonthFigure(month, 0, None) for month in range(first, as_of + 1)]
-    nets: dict[int, list[int]] = defaultdict(list)
-    for _group_id, period, net, _members in db.session.execute(statement):
-        nets[month_index(period)].append(net)
     return _month_figures(nets, first, as_of)
 
 

@@ -12,6 +12,9 @@ and the flag settings. Within one basis the flags of a group change only when it
   evaluates only the months since the last refresh and continues the stored cases;
 - readers get the stored flags only while their basis is today's (`is_current`; otherwise the caller
   computes live), so stored and live flags never differ.
+
+The same recomputation keeps the dashboard's running totals (kube.monitoring.tallies) for the groups it
+touches, whatever the basis, once the first full refresh has built them.
 """
 from __future__ import annotations
 
@@ -30,11 +33,13 @@ from kube.core.clock import office_today, utc_now
 from kube.core.pagination import clamp_page
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
-from kube.groups.models import Group, Member, Region
+from kube.groups.models import Group, Member
 from kube.ledger.models import Grant
-from kube.monitoring import operations, trends
+from kube.monitoring import operations, tallies, trends
 from kube.monitoring.models import CurrentFlag, FlagCase, FlagCount, FlagRefresh, FlagStaleGroup, FollowUp
 from kube.reports.models import IncomeReport
+from kube.reports.queries import due_day
+from kube.reports.schedule import due_date
 
 #: The flags page warns when the last full refresh is older than this (the cron runs daily).
 STALE_AFTER = timedelta(hours=36)
@@ -160,8 +165,13 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
     today = today or office_today()
     settings = operations.flag_settings()
     basis = basis_for(today, settings)
-    if _stored_basis(_state_row(lock="share")) != basis:
+    state = _state_row(lock="share")
+    # The dashboard's totals are kept whatever the basis, from the first full refresh on (it builds them).
+    totals = tallies.Change()
+    old_kecamatan = tallies.recount_groups(ids, totals) if state is not None else {}
+    if _stored_basis(state) != basis:
         _mark_stale(ids)
+        totals.apply()
         return False
     as_of = basis.as_of_index
     change: Counter[str] = Counter()
@@ -171,6 +181,9 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
         change.subtract(dict(db.session.execute(select(CurrentFlag.kind, func.count())
                                                 .where(CurrentFlag.group_id.in_(chunk)).group_by(CurrentFlag.kind))
                              .all()))
+        for group_id in set(db.session.scalars(select(CurrentFlag.group_id).where(CurrentFlag.group_id.in_(chunk)))):
+            totals.figures[(old_kecamatan.get(group_id) or "", tallies.FLAGGED, 0, 0)] -= 1
+        totals.figures.subtract(tallies.case_counts(chunk))
         db.session.execute(delete(CurrentFlag).where(CurrentFlag.group_id.in_(chunk))
                            .execution_options(synchronize_session=False))
         db.session.execute(delete(FlagCase).where(FlagCase.group_id.in_(inside))
@@ -184,10 +197,15 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
         _insert(FlagCase, case_rows)
         _leave_scope([group_id for group_id in chunk if group_id not in data.groups], as_of)
         change.update(row["kind"] for row in flag_rows)
-    # Last, in a fixed order, and only the kinds whose number moved: most writes change no count at all.
+        for group_id in {row["group_id"] for row in flag_rows}:
+            totals.figures[(data.groups[group_id].kecamatan_code, tallies.FLAGGED, 0, 0)] += 1
+        totals.figures.update(tallies.case_counts(chunk))
+    # Last, in a fixed order (flag counts, then the dashboard's totals), and only the counts that moved:
+    # most writes change no count at all.
     for kind in sorted(kind for kind, delta in change.items() if delta):
         db.session.execute(update(FlagCount).where(FlagCount.kind == kind)
                            .values(count=FlagCount.count + change[kind]))
+    totals.apply()
     return True
 
 
@@ -260,10 +278,13 @@ def refresh_all(today: date | None = None) -> RefreshResult:
     """
     # Changes still pending in this session are read below, so they need no recomputing at commit.
     db.session.flush()
+    session = db.session()
+    pending = sorted(session.info.pop(_PENDING, set()))
     today = today or office_today()
     settings = operations.flag_settings()
     basis = basis_for(today, settings)
-    resume = _resume_month(_claim_state(basis), basis)
+    previous = _claim_state(basis)
+    resume = _resume_month(previous, basis)
     as_of = basis.as_of_index
     data = operations.load_monitoring_data(as_of)
     stale = set(db.session.scalars(select(FlagStaleGroup.group_id)))
@@ -303,9 +324,20 @@ def refresh_all(today: date | None = None) -> RefreshResult:
     db.session.execute(delete(FlagCount).execution_options(synchronize_session=False))
     _insert(FlagCount, [{"kind": kind, "count": counts[kind]} for kind in trends.FLAG_KINDS])
     db.session.execute(delete(FlagStaleGroup).execution_options(synchronize_session=False))
+
+    flagged: Counter[str] = Counter(data.groups[group_id].kecamatan_code
+                                    for group_id in {row["group_id"] for row in flag_rows})
+    if previous is None:
+        tallies.rebuild(flagged)  # the first full refresh: nothing was kept before
+    else:
+        # The session's own changes: their flags are computed above, their totals not yet.
+        totals = tallies.Change()
+        tallies.recount_groups(pending, totals)
+        totals.apply()
+        tallies.write_flagged(flagged)
+        tallies.write_cases()
     db.session.flush()
-    session = db.session()
-    _mark_done(session, session.info.pop(_PENDING, set()))
+    _mark_done(session, set(pending))
     return RefreshResult(as_of, len(data.groups), len(flag_rows), len(rebuild))
 
 
@@ -418,21 +450,18 @@ def current_flags(today: date | None = None, filters: operations.FlagFilters = o
     return operations.FlagList(as_of, flags, groups, opened)
 
 
-def flag_tally(today: date | None = None) -> operations.FlagTally | None:
-    """The stored flags counted for the dashboard in two queries (None off today's basis: the caller computes live).
-
-    The same as `FlagTally.of(current_flags(today))` without loading a single flag.
-    """
+def dashboard(today: date | None = None, chart_months: int = 12) -> operations.StoredDashboard | None:
+    """The dashboard's figures from the stored flags and the running totals in a fixed number of queries,
+    whatever the number of groups (None off today's basis: the caller computes live)."""
     today = today or office_today()
     if not is_current(today):
         return None
+    as_of = operations.default_as_of(today)
     by_kind = dict(db.session.execute(select(FlagCount.kind, FlagCount.count)).all())
-    flagged = dict(db.session.execute(
-        select(Region.parent_code, func.count(func.distinct(CurrentFlag.group_id)))
-        .join(Group, Group.id == CurrentFlag.group_id).join(Region, Region.code == Group.kelurahan_code)
-        .group_by(Region.parent_code)).all())
-    return operations.FlagTally(operations.default_as_of(today), {kind: by_kind.get(kind, 0) for kind in trends.FLAG_KINDS},
-                                flagged)
+    return operations.StoredDashboard(
+        as_of, {kind: by_kind.get(kind, 0) for kind in trends.FLAG_KINDS},
+        tallies.kecamatan_tallies(as_of, due_date(from_month_index(as_of), due_day()), today.year),
+        tallies.medians(as_of - chart_months + 1, as_of))
 
 
 @dataclass
@@ -590,12 +619,13 @@ _PENDING = "kube.flags.pending"
 _DONE = "kube.flags.done"
 _BUSY = "kube.flags.busy"
 
-#: (model, the attribute naming the group, the attributes flags read): a change to these marks the group.
+#: (model, the attribute naming the group, the attributes the flags or the dashboard's totals read): a change to these
+#: marks the group.
 _WATCHED = (
-    (IncomeReport, "group_id", ("group_id", "period", "net", "active_members")),
-    (Grant, "group_id", ("group_id", "status", "handover_date", "program")),
+    (IncomeReport, "group_id", ("group_id", "period", "net", "active_members", "submitted_at")),
+    (Grant, "group_id", ("group_id", "status", "handover_date", "program", "total")),
     (Member, "group_id", ("group_id", "joined_on", "left_on")),
-    (Group, "id", ("status", "formed_on")),
+    (Group, "id", ("status", "formed_on", "kelurahan_code")),
 )
 
 

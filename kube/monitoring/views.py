@@ -146,7 +146,7 @@ def group_follow_ups(group_id: int):
 def dashboard():
     """Active groups, members, this year's grants, reporting rates and flags, per kecamatan, with a chart."""
     today = office_today()
-    figures = operations.dashboard_figures(today, stored=stored.flag_tally(today))
+    figures = operations.dashboard_figures(today, stored=stored.dashboard(today))
     months = figures.months
     chart = charts.bar_chart_svg(
         [(m.month, m.median_net, m.reports) for m in months],
