@@ -52,6 +52,9 @@ BASE = 100
 LEVELS = 8
 OFFSET = 10 ** 15
 _TOP = LEVELS - 1
+#: Levels from here up are read whole for the chart's months: a bucket there spans 10^8 Rupiah, so
+#: reports within a few billion Rupiah of zero fill a few dozen rows a month.
+READ_WHOLE = 4
 #: Groups read per statement, as kube.monitoring.stored.
 CHUNK = 500
 
@@ -403,33 +406,34 @@ def walk_down(counts: Mapping[int, int], rank: int) -> tuple[int, int]:
 
 
 def medians(first: int, last: int) -> dict[int, tuple[int, int]]:
-    """Per month from `first` to `last` with counted reports: (how many, their median net), in LEVELS queries.
+    """Per month from `first` to `last` with counted reports: (how many, their median net), in 1 + READ_WHOLE queries.
 
     The median of an even count is the mean of the two middle values cut to whole Rupiah toward zero,
     as `int(statistics.median(...))` gives it.
     """
-    top: dict[int, dict[int, int]] = defaultdict(dict)
-    for month, bucket, count in db.session.execute(
-        select(NetTally.month, NetTally.bucket, NetTally.count)
-        # Months listed rather than a range: each is then a seek on the key's (month, level) prefix.
-        .where(NetTally.month.in_(range(first, last + 1)), NetTally.level == _TOP, NetTally.count > 0)
+    tree = NetTally.__table__.c  # the table's own columns: conditions built without the ORM's cost
+    # The upper levels of every month at once (months listed rather than a range: each is a seek on the key).
+    upper: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for month, level, bucket, count in db.session.execute(
+        select(tree.month, tree.level, tree.bucket, tree.count)
+        .where(tree.month.in_(range(first, last + 1)), tree.level >= READ_WHOLE, tree.count > 0)
     ):
-        top[month][bucket] = count
-    totals = {month: sum(counts.values()) for month, counts in top.items()}
+        upper[(month, level)][bucket] = count
+    totals = {month: sum(counts.values()) for (month, level), counts in upper.items() if level == _TOP}
     # Each search: (month, rank) -> (bucket at the current level, rank within it).
-    searches = {(month, rank): walk_down(counts, rank) for month, counts in top.items()
+    searches = {(month, rank): walk_down(upper[(month, _TOP)], rank) for month in totals
                 for rank in median_rank(totals[month])}
     for level in range(_TOP - 1, -1, -1):
-        parents = {(month, bucket) for (month, _rank), (bucket, _within) in searches.items()}
         children: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-        tree = NetTally.__table__.c  # the table's own columns: a dozen conditions a level built without the ORM's cost
-        for month, bucket, count in db.session.execute(
-            select(tree.month, tree.bucket, tree.count).where(
-                tree.count > 0,
-                or_(*(and_(tree.month == month, tree.level == level,
-                           tree.bucket.between(parent * BASE, parent * BASE + BASE - 1))
-                      for month, parent in sorted(parents))))
-        ):
+        if level >= READ_WHOLE:
+            rows = ((month, bucket, count) for month in totals for bucket, count in upper[(month, level)].items())
+        else:
+            parents = sorted({(month, bucket) for (month, _rank), (bucket, _within) in searches.items()})
+            rows = db.session.execute(select(tree.month, tree.bucket, tree.count).where(
+                tree.count > 0, or_(*(and_(tree.month == month, tree.level == level,
+                                           tree.bucket.between(parent * BASE, parent * BASE + BASE - 1))
+                                      for month, parent in parents))))
+        for month, bucket, count in rows:
             children[(month, bucket // BASE)][bucket] = count
         searches = {key: walk_down(children[(key[0], bucket)], within) for key, (bucket, within) in searches.items()}
     found: dict[int, tuple[int, int]] = {}
