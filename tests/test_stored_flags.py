@@ -623,6 +623,7 @@ def test_a_report_committed_during_a_full_refresh_is_not_lost(app, db, users, fr
     assert errors == []
     monkeypatch.undo()
     assert stored.current_flags(TODAY).flags == []
+    assert_dashboard_totals_equal_scratch(TODAY)  # the report's totals were added on top of the refresh's
     assert_stored_equals_computed(TODAY)
 
 

@@ -20,7 +20,7 @@ The measures of `dashboard_tallies` (kecamatan, measure, month, day -> value):
 - `cases`: the city's flag cases (kecamatan '') by opened month and months open (-1 while open).
 
 `net_tallies` counts the same reports' nets in a 100-ary tree, from which `medians` walks down to
-the exact median of each month in one query a level.
+the exact median of each month in five queries, however many reports there are.
 """
 from __future__ import annotations
 
