@@ -29,6 +29,7 @@ from sqlalchemy import Select, case as sql_case, delete, event, func, insert, se
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from kube.core.bulk import no_cyclic_gc
 from kube.core.clock import office_today, utc_now
 from kube.core.pagination import clamp_page
 from kube.core.periods import from_month_index, month_index
@@ -276,6 +277,11 @@ def refresh_all(today: date | None = None) -> RefreshResult:
     rebuilt from their whole history. The refresh row is locked first, so writers that would
     recompute a group wait for this to commit and then recompute on top of it.
     """
+    with no_cyclic_gc():  # every group's series, flags and rows: millions of objects without a cycle
+        return _refresh_all(today)
+
+
+def _refresh_all(today: date | None) -> RefreshResult:
     # Changes still pending in this session are read below, so they need no recomputing at commit.
     db.session.flush()
     session = db.session()
