@@ -179,10 +179,10 @@ def refresh_groups(group_ids: Iterable[int], today: date | None = None) -> bool:
     for chunk in _chunks(ids):
         data = operations.load_monitoring_data(as_of, operations.FlagFilters(group_ids=tuple(chunk)))
         inside = list(data.groups)
-        change.subtract(dict(db.session.execute(select(CurrentFlag.kind, func.count())
-                                                .where(CurrentFlag.group_id.in_(chunk)).group_by(CurrentFlag.kind))
-                             .all()))
-        for group_id in set(db.session.scalars(select(CurrentFlag.group_id).where(CurrentFlag.group_id.in_(chunk)))):
+        old_flags = db.session.execute(select(CurrentFlag.group_id, CurrentFlag.kind)
+                                       .where(CurrentFlag.group_id.in_(chunk))).all()
+        change.subtract(kind for _group_id, kind in old_flags)
+        for group_id in {group_id for group_id, _kind in old_flags}:
             totals.figures[(old_kecamatan.get(group_id) or "", tallies.FLAGGED, 0, 0)] -= 1
         totals.figures.subtract(tallies.case_counts(chunk))
         db.session.execute(delete(CurrentFlag).where(CurrentFlag.group_id.in_(chunk))

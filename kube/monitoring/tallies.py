@@ -227,13 +227,14 @@ def recount_groups(group_ids: list[int], change: Change) -> dict[int, str | None
     for start in range(0, len(group_ids), CHUNK):
         chunk = group_ids[start:start + CHUNK]
         old, new = kept_facts(chunk), current_facts(chunk)
+        changed = []
         for group_id in chunk:
             before, after = old.get(group_id), new.get(group_id)
             old_kecamatan[group_id] = None if before is None else before.kecamatan
             if before != after:
                 change.add(before, -1)
                 change.add(after, 1)
-        changed = [group_id for group_id in chunk if old.get(group_id) != new.get(group_id)]
+                changed.append(group_id)
         if changed:
             _forget(changed)
             _keep({group_id: new[group_id] for group_id in changed if group_id in new})
