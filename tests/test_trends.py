@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
@@ -478,6 +479,78 @@ def test_group_series_sorts_reports_and_rejects_duplicate_months():
     assert [r.month for r in group.reports] == [JAN_2025, JAN_2025 + 1]
     with pytest.raises(ValueError):
         GroupSeries(1, JAN_2025, (Report(JAN_2025, 2, 1), Report(JAN_2025, 1, 1)), ())
+
+
+def test_series_from_columns_in_any_order_equals_the_constructed_one():
+    reports = (Report(JAN_2025 + 2, 30, 3), Report(JAN_2025, 10, 1), Report(JAN_2025 + 1, -20, 0))
+    built = GroupSeries(7, JAN_2025, reports, [[JAN_2025 + 1, 99]])
+    months, nets, members = zip(*reports)
+    from_columns = GroupSeries.from_columns(7, JAN_2025, list(months), list(nets), list(members), [(JAN_2025 + 1, 99)])
+    assert from_columns == built and hash(from_columns) == hash(built)
+    assert from_columns.months == (JAN_2025, JAN_2025 + 1, JAN_2025 + 2)
+    assert from_columns.reports == tuple(sorted(reports))
+    assert from_columns.report_for(JAN_2025 + 1) == Report(JAN_2025 + 1, -20, 0)
+    assert from_columns.report_for(JAN_2025 + 3) is None and from_columns.net_for(JAN_2025 - 1) is None
+    assert from_columns != GroupSeries(7, JAN_2025, reports[:2], [(JAN_2025 + 1, 99)])
+
+
+# Random groups: which months they reported (of 30), what they earned, how many members were active.
+_random_months = st.dictionaries(st.integers(min_value=0, max_value=29),
+                                 st.tuples(st.integers(min_value=-2_000_000, max_value=3_000_000),
+                                           st.integers(min_value=0, max_value=4)),
+                                 max_size=30)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(_random_months, st.integers(min_value=0, max_value=29), st.integers(min_value=0, max_value=12))
+def test_not_improving_agrees_with_the_trend_the_charts_draw(reported, as_of_offset, formed_offset):
+    # The flag computes the trend's figures lazily; it must fire exactly when the trend says so, with its figures.
+    group = GroupSeries(1, JAN_2025 + formed_offset,
+                        [Report(JAN_2025 + m, net, members) for m, (net, members) in reported.items()])
+    as_of = JAN_2025 + as_of_offset
+    trend = compute_trend(group, as_of)
+    flags = [flag for flag in evaluate_group(group, as_of, QUIET_TODAY) if flag.kind == NOT_IMPROVING]
+    falling = (trend.status == TREND_OK and trend.slope_per_month <= 0
+               and not (trend.yoy_median is not None and trend.yoy_median > 0))
+    assert len(flags) == (1 if falling else 0)
+    if falling:
+        assert flags[0].details == {
+            "slope_per_month": trend.slope_per_month, "reports": trend.reports,
+            "window_start": periods.format_month_index(trend.window_start),
+            "window_end": periods.format_month_index(trend.window_end), "yoy_median": trend.yoy_median}
+        assert flags[0].severity == abs(trend.slope_per_month) / max(abs(trend.typical_net), 1.0)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(_random_months, st.integers(min_value=0, max_value=12), st.integers(min_value=1, max_value=28))
+def test_missing_reports_streak_counts_every_silent_month_back(reported, formed_offset, day):
+    group = GroupSeries(1, JAN_2025 + formed_offset,
+                        [Report(JAN_2025 + m, net, members) for m, (net, members) in reported.items()])
+    today = date(2027, 7, day)  # July 2027: June, month 29 of the draw, is overdue from the 11th
+    flags = [flag for flag in evaluate_group(group, JAN_2025 + 29, today) if flag.kind == MISSING_REPORTS]
+    latest = JAN_2025 + 29 if day > 10 else JAN_2025 + 28
+    silent = 0  # counted month by month, as a person would
+    while latest - silent >= group.formed_month and group.report_for(latest - silent) is None:
+        silent += 1
+    if silent < 2:
+        assert flags == []
+    else:
+        assert flags[0].details["months_without_report"] == silent
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(_random_months, st.integers(min_value=0, max_value=29))
+def test_poverty_judges_the_last_three_reports_with_members(reported, as_of_offset):
+    group = GroupSeries(1, JAN_2025, [Report(JAN_2025 + m, net, members) for m, (net, members) in reported.items()])
+    as_of = JAN_2025 + as_of_offset
+    flags = [flag for flag in evaluate_group(group, as_of, QUIET_TODAY) if flag.kind == BELOW_EXTREME_POVERTY]
+    usable = [report for report in group.reports_up_to(as_of) if report.active_members > 0][-3:]
+    per_capita = sum(Fraction(report.net, report.active_members) for report in usable) / max(len(usable), 1)
+    if not usable or per_capita >= 400_000:
+        assert flags == []
+    else:
+        assert flags[0].details == {"per_capita_mean": float(per_capita), "line": 400_000, "reports": len(usable),
+                                    "months": [periods.format_month_index(report.month) for report in usable]}
 
 
 def test_settings_are_configurable():

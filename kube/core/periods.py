@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import calendar
-
 import re
+from functools import lru_cache
 from datetime import date
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -27,6 +27,7 @@ def month_index(value: date) -> int:
     return value.year * 12 + value.month
 
 
+@lru_cache(maxsize=1024)  # the flags refresh asks for the same few dozen months again and again
 def from_month_index(index: int) -> date:
     """The first day of the month with this index."""
     year, month = divmod(index - 1, 12)
@@ -44,6 +45,7 @@ def months_before(day: date, months: int) -> date:
     return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
 
 
+@lru_cache(maxsize=1024)  # as from_month_index: every flag's details name its months
 def format_month_index(index: int) -> str:
     """A month index as `YYYY-MM` (the form flag details and the API use)."""
     return format_period(from_month_index(index))

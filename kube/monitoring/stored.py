@@ -75,7 +75,7 @@ def basis_for(today: date, settings: trends.FlagSettings | None = None) -> Basis
     settings = settings or operations.flag_settings()
     as_of = operations.default_as_of(today)
     # `today` reaches the flags only through this month (missing_reports), so it is all the basis keeps of it.
-    overdue = min(as_of, trends._last_overdue_month(today, settings.due_day))
+    overdue = min(as_of, trends.last_overdue_month(today, settings.due_day))
     return Basis(from_month_index(as_of), from_month_index(overdue), _settings_key(settings))
 
 
@@ -316,7 +316,8 @@ def _refresh_all(today: date | None) -> RefreshResult:
         else:
             cases, flags = _resumed_history(series, kept.get(group_id, ()), resume, as_of, today, settings,
                                             inserts, updates, deletes)
-        flag_rows += _flag_rows(group_id, flags, cases, as_of)
+        if flags:
+            flag_rows += _flag_rows(group_id, flags, cases, as_of)
     # Groups changed off the basis, or (a safety net) with open cases, that the flags no longer see.
     _leave_scope(sorted((stale | with_open_cases) - set(data.groups)), as_of)
 
@@ -387,10 +388,14 @@ def _resumed_history(series: trends.GroupSeries, kept: Iterable, resume: int, as
 
     `kept` are its stored cases still open or closed from the resume month on: (id, kind, opened, closed).
     """
+    first = max(resume, series.formed_month, _FLOOR)
+    if not kept:  # most groups: nothing open, nothing to compare with
+        cases, flags = trends.flag_history(series, first, as_of, today, settings)
+        inserts += [_case_row(series.group_id, case) for case in cases]
+        return cases, flags
     stored_cases = {(kind, month_index(opened)): (case_id, None if closed is None else month_index(closed))
                     for case_id, kind, opened, closed in kept}
     carried = {kind: opened for kind, opened in stored_cases if opened < resume}
-    first = max(resume, series.formed_month, _FLOOR)
     cases, flags = trends.flag_history(series, first, as_of, today, settings, carried)
     for case in cases:
         found = stored_cases.pop((case.kind, case.opened), None)

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kube.core.clock import OFFICE_TIMEZONE, office_date
+from kube.core.database import month_index_of
 from kube.core.periods import month_index
 from kube.extensions import db
 from kube.groups.models import Group, Member, Region
@@ -253,11 +254,11 @@ def rebuild(flagged: Mapping[str, int]) -> None:
     members = (select(Member.group_id, func.count().label("count")).where(Member.left_on.is_(None))
                .group_by(Member.group_id).subquery())
     _insert_from(TallyGroup, ("group_id", "kecamatan_code", "active", "formed", "members"), select(
-        Group.id, func.coalesce(Region.parent_code, ""), Group.status == "active", _month_index(Group.formed_on),
+        Group.id, func.coalesce(Region.parent_code, ""), Group.status == "active", month_index_of(Group.formed_on),
         func.coalesce(members.c.count, 0))
         .outerjoin(Region, Region.code == Group.kelurahan_code).outerjoin(members, members.c.group_id == Group.id))
     _insert_from(TallyReport, ("group_id", "period", "net", "sent_on"), select(
-        IncomeReport.group_id, _month_index(IncomeReport.period), IncomeReport.net,
+        IncomeReport.group_id, month_index_of(IncomeReport.period), IncomeReport.net,
         _office_day(IncomeReport.submitted_at)))
     _insert_from(TallyGrant, ("group_id", "grant_id", "year", "total"), select(
         Grant.group_id, Grant.id, func.cast(func.extract("year", Grant.handover_date), Integer), Grant.total)
@@ -296,11 +297,6 @@ def rebuild(flagged: Mapping[str, int]) -> None:
 
 def _insert_from(model, columns: tuple[str, ...], statement) -> None:
     db.session.execute(insert(model).from_select(list(columns), statement))
-
-
-def _month_index(column):
-    """`kube.core.periods.month_index` of a date column, in SQL."""
-    return func.cast(func.extract("year", column) * 12 + func.extract("month", column), Integer)
 
 
 def _office_day(column):

@@ -7,9 +7,11 @@ severity; `kube.monitoring.reasons` says it in the reader's language. Months are
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
+from functools import partial
+from math import prod
+from operator import mul
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from kube.core.periods import format_month_index, month_index
@@ -72,41 +74,97 @@ class Report(NamedTuple):
     active_members: int
 
 
-@dataclass(frozen=True)
+_make_report = partial(tuple.__new__, Report)  # Report from a (month, net, members) tuple, without a Python call
+
+
 class GroupSeries:
-    """All of a group's monthly reports and grant handovers (month index, grant id)."""
+    """All of a group's monthly reports and grant handovers (month index, grant id).
 
-    group_id: int
-    formed_month: int
-    reports: tuple[Report, ...]
-    handovers: tuple[tuple[int, int], ...] = ()
-    # Sorted months and a month -> report map, built once so every as-of month
-    # can find its window by bisection instead of scanning all reports.
-    _months: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    _by_month: dict[int, Report] = field(init=False, repr=False, compare=False, hash=False)
+    The reports are kept as three parallel columns in month order (`months`, `nets`, `members`):
+    every as-of month finds its window by bisecting `months`, and the rules read numbers, not
+    objects. The flags refresh builds a series for every active group (100,000 at national scale)
+    straight from the database's per-group lists; `reports` gives `Report` tuples, made on first use.
+    """
 
-    def __post_init__(self) -> None:
+    __slots__ = ("group_id", "formed_month", "handovers", "months", "nets", "members", "_reports")
+
+    def __init__(self, group_id: int, formed_month: int, reports: Iterable[Sequence[int]] = (),
+                 handovers: Iterable[Sequence[int]] = ()) -> None:
         # Reports are (month, ...) tuples with one per month, so they sort by month without a key function.
-        reports = tuple(sorted(self.reports))
-        months = tuple([report[0] for report in reports])
+        ordered = sorted(reports)
+        months = tuple([report[0] for report in ordered])
         if len(set(months)) != len(months):
-            raise ValueError(f"kelompok {self.group_id}: ada dua laporan untuk bulan yang sama")
-        object.__setattr__(self, "reports", reports)
-        object.__setattr__(self, "handovers", tuple(tuple(h) for h in self.handovers))
-        object.__setattr__(self, "_months", months)
-        object.__setattr__(self, "_by_month", dict(zip(months, reports)))
+            raise ValueError(f"kelompok {group_id}: ada dua laporan untuk bulan yang sama")
+        self.group_id = group_id
+        self.formed_month = formed_month
+        self.handovers = tuple(tuple(h) for h in handovers)
+        self.months = months
+        self.nets = tuple([report[1] for report in ordered])
+        self.members = tuple([report[2] for report in ordered])
+        self._reports: tuple[Report, ...] | None = None
+
+    @classmethod
+    def from_columns(cls, group_id: int, formed_month: int, months: Sequence[int], nets: Sequence[int],
+                     members: Sequence[int], handovers: Iterable[Sequence[int]] = ()) -> GroupSeries:
+        """A series from its reports as three parallel columns in any order.
+
+        Unlike the constructor it trusts that no month repeats (the database's unique key on group
+        and period), so building one costs no Python step per report.
+        """
+        months, nets, members = tuple(months), tuple(nets), tuple(members)
+        if list(months) != sorted(months):  # the database returns a group's rows in no set order
+            months, nets, members = (tuple(column) for column in zip(*sorted(zip(months, nets, members))))
+        series = cls.__new__(cls)
+        series.group_id, series.formed_month, series.handovers = group_id, formed_month, tuple(map(tuple, handovers))
+        series.months, series.nets, series.members, series._reports = months, nets, members, None
+        return series
+
+    def _key(self) -> tuple:
+        return self.group_id, self.formed_month, self.months, self.nets, self.members, self.handovers
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GroupSeries) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"GroupSeries(group_id={self.group_id!r}, formed_month={self.formed_month!r}, "
+                f"reports={self.reports!r}, handovers={self.handovers!r})")
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        """Every report, oldest first."""
+        if self._reports is None:
+            self._reports = tuple(map(_make_report, zip(self.months, self.nets, self.members)))
+        return self._reports
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """The column positions `lo:hi` of the reports for months first..last inclusive."""
+        return bisect_left(self.months, first), bisect_right(self.months, last)
+
+    def has_report(self, month: int) -> bool:
+        """Whether the group reported for this month."""
+        position = bisect_left(self.months, month)
+        return position < len(self.months) and self.months[position] == month
 
     def reports_between(self, first: int, last: int) -> tuple[Report, ...]:
         """Reports for months first..last inclusive, oldest first."""
-        return self.reports[bisect_left(self._months, first):bisect_right(self._months, last)]
+        lo, hi = self.span(first, last)
+        return self.reports[lo:hi]
 
     def reports_up_to(self, last: int) -> tuple[Report, ...]:
         """Reports for months up to and including `last`, oldest first."""
-        return self.reports[:bisect_right(self._months, last)]
+        return self.reports[:bisect_right(self.months, last)]
 
     def report_for(self, month: int) -> Report | None:
         """The report for this month, if there is one."""
-        return self._by_month.get(month)
+        return self.reports[bisect_left(self.months, month)] if self.has_report(month) else None
+
+    def net_for(self, month: int) -> int | None:
+        """The net income reported for this month, if the group reported."""
+        position = bisect_left(self.months, month)
+        return self.nets[position] if position < len(self.months) and self.months[position] == month else None
 
 
 @dataclass(frozen=True)
@@ -130,9 +188,11 @@ class Trend:
         return self.intercept + self.slope_per_month * month
 
 
-@dataclass(frozen=True)
-class Flag:
-    """A warning about a group: its kind, JSON-ready details (everything its reason says), and severity."""
+class Flag(NamedTuple):
+    """A warning about a group: its kind, JSON-ready details (everything its reason says), and severity.
+
+    A named tuple, as `Report`: the full refresh makes one for every flag in the city.
+    """
 
     group_id: int
     kind: str
@@ -152,70 +212,97 @@ def _median(values: Iterable[float]) -> float:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _pairs(n: int) -> tuple[tuple[int, int], ...]:
+    """Every (i, j) with i < j < n: the point pairs of a Theil-Sen slope (remembered per n)."""
+    pairs = _PAIRS.get(n)
+    if pairs is None:
+        pairs = _PAIRS[n] = tuple((i, j) for i in range(n) for j in range(i + 1, n))
+    return pairs
+
+
+_PAIRS: dict[int, tuple[tuple[int, int], ...]] = {}
+
+
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """The Theil-Sen slope: the median of the slopes between every two points with different x."""
+    # Pairs with equal x are skipped, as scipy does; with <= 6 points the
+    # 15 pairs are cheaper than any clever O(n log n) algorithm.
+    slopes = [(ys[j] - ys[i]) / (xs[j] - xs[i]) for i, j in _pairs(len(xs)) if xs[j] != xs[i]]
+    if not slopes:
+        raise ValueError("butuh sedikitnya dua nilai x yang berbeda")
+    return float(_median(slopes))
+
+
 def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """Theil-Sen (slope, intercept), equal to scipy.stats.theilslopes(ys, xs, method="joint")."""
     if len(xs) != len(ys):
         raise ValueError("xs dan ys harus sama panjang")
-    n = len(xs)
-    # Pairs with equal x are skipped, as scipy does; with <= 6 points the
-    # 15 pairs are cheaper than any clever O(n log n) algorithm.
-    slopes = [
-        (ys[j] - ys[i]) / (xs[j] - xs[i])
-        for i in range(n)
-        for j in range(i + 1, n)
-        if xs[j] != xs[i]
-    ]
-    if not slopes:
-        raise ValueError("butuh sedikitnya dua nilai x yang berbeda")
-    slope = _median(slopes)
+    slope = _slope(xs, ys)
     # "Joint" intercept: the median residual, so the drawn line goes through
     # the middle of the points rather than through (median x, median y).
     intercept = _median([y - slope * x for x, y in zip(xs, ys)])
-    return float(slope), float(intercept)
+    return slope, float(intercept)
+
+
+def _window(series: GroupSeries, as_of: int, settings: FlagSettings) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """The trend window's first month, and the months and nets of its reports (none after `as_of`)."""
+    start = as_of - settings.window_months + 1
+    lo, hi = series.span(start, as_of)
+    return start, series.months[lo:hi], series.nets[lo:hi]
+
+
+def _year_on_year(series: GroupSeries, months: Iterable[int], nets: Iterable[int]) -> float | None:
+    """The median of net - the net 12 months earlier over these months; None when no month has both."""
+    # Year-on-year differences for the same calendar month cancel out the
+    # seasonal cycle (harvest, Ramadan); m - 12 < as_of, so no future data leaks in.
+    differences = []
+    for month, net in zip(months, nets):
+        last_year = series.net_for(month - 12)
+        if last_year is not None:
+            differences.append(net - last_year)
+    return float(_median(differences)) if differences else None
 
 
 def compute_trend(series: GroupSeries, as_of: int, settings: FlagSettings = FlagSettings()) -> Trend:
     """The group's trend over the window ending at `as_of`, using only reports up to `as_of`."""
-    start = as_of - settings.window_months + 1
-    window = series.reports_between(start, as_of)
-    points = tuple((report.month, report.net) for report in window)
-    typical = float(_median(net for _, net in points)) if points else None
-    if len(window) < settings.min_reports:
-        return Trend(TREND_INSUFFICIENT, None, None, len(window), start, as_of, None, points, typical)
-    slope, intercept = theil_sen([m for m, _ in points], [y for _, y in points])
-    # Year-on-year differences for the same calendar month cancel out the
-    # seasonal cycle (harvest, Ramadan); m - 12 < as_of, so no future data leaks in.
-    differences = []
-    for month, net in points:
-        last_year = series.report_for(month - 12)
-        if last_year is not None:
-            differences.append(net - last_year.net)
-    yoy = float(_median(differences)) if differences else None
-    return Trend(TREND_OK, slope, intercept, len(window), start, as_of, yoy, points, typical)
+    start, months, nets = _window(series, as_of, settings)
+    points = tuple(zip(months, nets))
+    typical = float(_median(nets)) if nets else None
+    if len(months) < settings.min_reports:
+        return Trend(TREND_INSUFFICIENT, None, None, len(months), start, as_of, None, points, typical)
+    slope, intercept = theil_sen(months, nets)
+    yoy = _year_on_year(series, months, nets)
+    return Trend(TREND_OK, slope, intercept, len(months), start, as_of, yoy, points, typical)
 
 
 # --- flags ------------------------------------------------------------------
 
 
-def _not_improving(series: GroupSeries, trend: Trend) -> Flag | None:
-    if trend.status != TREND_OK or trend.slope_per_month is None or trend.slope_per_month > 0:
+def _not_improving(series: GroupSeries, as_of: int, settings: FlagSettings) -> Flag | None:
+    # compute_trend's figures, each computed only when the ones before leave the flag possible:
+    # most groups stop at their rising line, without the year-on-year lookups or the Trend object.
+    start, months, nets = _window(series, as_of, settings)
+    if len(months) < settings.min_reports:
         return None
-    if trend.yoy_median is not None and trend.yoy_median > 0:
+    slope = _slope(months, nets)
+    if slope > 0:
+        return None
+    yoy = _year_on_year(series, months, nets)
+    if yoy is not None and yoy > 0:
         # Better than the same months last year: the dip is the season, not the business.
         return None
-    slope = trend.slope_per_month
     # The spec's ordering: the steeper the fall relative to what the group
     # usually earns, the more serious (0 for a flat line).
-    typical = max(abs(trend.typical_net or 0.0), 1.0)
+    typical = max(abs(float(_median(nets))), 1.0)
     return Flag(
         series.group_id,
         NOT_IMPROVING,
         {
             "slope_per_month": slope,
-            "reports": trend.reports,
-            "window_start": format_month_index(trend.window_start),
-            "window_end": format_month_index(trend.window_end),
-            "yoy_median": trend.yoy_median,
+            "reports": len(months),
+            "window_start": format_month_index(start),
+            "window_end": format_month_index(as_of),
+            "yoy_median": yoy,
         },
         abs(slope) / typical,
     )
@@ -230,19 +317,20 @@ def _no_gain_after_grant(series: GroupSeries, as_of: int, settings: FlagSettings
     grant_month, grant_id = max(handovers)
     if as_of < grant_month + settings.after_grant_months:
         return None
-    baseline = series.reports_between(grant_month - settings.baseline_months, grant_month - 1)
+    baseline_lo, baseline_hi = series.span(grant_month - settings.baseline_months, grant_month - 1)
     after_end = min(grant_month + settings.after_max_months, as_of)
-    after = series.reports_between(grant_month + 1, after_end)
-    if len(baseline) < settings.baseline_min_reports or len(after) < settings.after_min_reports:
+    after_lo, after_hi = series.span(grant_month + 1, after_end)
+    baseline_reports, after_reports = baseline_hi - baseline_lo, after_hi - after_lo
+    if baseline_reports < settings.baseline_min_reports or after_reports < settings.after_min_reports:
         return None
-    baseline_sum = sum(r.net for r in baseline)
-    after_sum = sum(r.net for r in after)
+    baseline_sum = sum(series.nets[baseline_lo:baseline_hi])
+    after_sum = sum(series.nets[after_lo:after_hi])
     # Compare the means by cross-multiplying integers, so "after == baseline"
     # is decided exactly and not by float rounding.
-    if after_sum * len(baseline) > baseline_sum * len(after):
+    if after_sum * baseline_reports > baseline_sum * after_reports:
         return None
-    baseline_mean = baseline_sum / len(baseline)
-    after_mean = after_sum / len(after)
+    baseline_mean = baseline_sum / baseline_reports
+    after_mean = after_sum / after_reports
     return Flag(
         series.group_id,
         NO_GAIN_AFTER_GRANT,
@@ -250,11 +338,11 @@ def _no_gain_after_grant(series: GroupSeries, as_of: int, settings: FlagSettings
             "grant_id": grant_id,
             "handover_month": format_month_index(grant_month),
             "baseline_mean": baseline_mean,
-            "baseline_reports": len(baseline),
+            "baseline_reports": baseline_reports,
             "baseline_start": format_month_index(grant_month - settings.baseline_months),
             "baseline_end": format_month_index(grant_month - 1),
             "after_mean": after_mean,
-            "after_reports": len(after),
+            "after_reports": after_reports,
             "after_start": format_month_index(grant_month + 1),
             "after_end": format_month_index(after_end),
         },
@@ -263,7 +351,7 @@ def _no_gain_after_grant(series: GroupSeries, as_of: int, settings: FlagSettings
     )
 
 
-def _last_overdue_month(today: date, due_day: int) -> int:
+def last_overdue_month(today: date, due_day: int) -> int:
     """The latest month whose report is overdue on `today`.
 
     The report for month m is due on day `due_day` of month m+1 and is late
@@ -274,22 +362,20 @@ def _last_overdue_month(today: date, due_day: int) -> int:
     return this_month - 1 if today.day > due_day else this_month - 2
 
 
-def _missing_reports(series: GroupSeries, as_of: int, today: date, settings: FlagSettings) -> Flag | None:
-    latest = min(as_of, _last_overdue_month(today, settings.due_day))
+def _missing_reports(series: GroupSeries, as_of: int, overdue: int, settings: FlagSettings) -> Flag | None:
+    latest = min(as_of, overdue)
     earlier = latest - 1
     # Months before the group existed owe no report; a group with fewer than
     # two overdue months cannot have "the latest two" missing.
     if earlier < series.formed_month:
         return None
-    if series.report_for(latest) is not None or series.report_for(earlier) is not None:
+    if series.has_report(latest) or series.has_report(earlier):
         return None
-    # Count the whole silent stretch for the severity and the reason; bounded
-    # by the group's age, and only run for groups that are flagged.
-    streak = 2
-    month = earlier - 1
-    while month >= series.formed_month and series.report_for(month) is None:
-        streak += 1
-        month -= 1
+    # The whole silent stretch, for the severity and the reason: back from `latest` to the last
+    # report before it, or to the group's formation when it never reported before.
+    before = bisect_left(series.months, earlier)
+    last_heard = series.months[before - 1] if before else series.formed_month - 1
+    streak = latest - max(last_heard, series.formed_month - 1)
     return Flag(
         series.group_id,
         MISSING_REPORTS,
@@ -307,35 +393,38 @@ def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettin
     # Reports with no active members have no per-person income; skip them
     # rather than divide by zero or let a data-entry slip fire the flag.
     # Walk back from the as-of month: only the last few usable reports matter.
-    recent: list[Report] = []
-    reports = series.reports_up_to(as_of)
-    for index in range(len(reports) - 1, -1, -1):
-        if reports[index].active_members > 0:
-            recent.append(reports[index])
-            if len(recent) == settings.poverty_recent_reports:
-                break
-    # One report is enough: a group that reports rarely must not escape the
-    # poverty check by reporting rarely.
-    if not recent:
-        return None
-    recent.reverse()
+    wanted = settings.poverty_recent_reports
+    end = bisect_right(series.months, as_of)
+    members = series.members[max(end - wanted, 0):end]
+    if len(members) < wanted or min(members) <= 0:  # the usual last few reports are not all usable: walk back
+        recent = [position for position in range(end - 1, -1, -1) if series.members[position] > 0][:wanted]
+        # One report is enough: a group that reports rarely must not escape the
+        # poverty check by reporting rarely.
+        if not recent:
+            return None
+        recent.reverse()
+        members = tuple(series.members[position] for position in recent)
+        nets = tuple(series.nets[position] for position in recent)
+        months = tuple(series.months[position] for position in recent)
+    else:
+        nets, months = series.nets[end - wanted:end], series.months[end - wanted:end]
     line = settings.extreme_poverty_line
     # Whole numbers make "exactly at the line" exact (e.g. Rp1.200.000 / 3 members): the mean per-capita
     # income is below the line when sum(net_i / m_i) < line * n, compared over the product of the m_i.
-    product = 1
-    for report in recent:
-        product *= report.active_members
-    if sum(r.net * (product // r.active_members) for r in recent) >= line * len(recent) * product:
+    product = prod(members)
+    total = sum(map(mul, nets, [product // count for count in members]))
+    if total >= line * len(nets) * product:
         return None
-    per_capita = float(sum(Fraction(r.net, r.active_members) for r in recent) / len(recent))
+    # The mean per-capita income as the one fraction total / (product * n), rounded once: int / int is exact.
+    per_capita = total / (product * len(nets))
     return Flag(
         series.group_id,
         BELOW_EXTREME_POVERTY,
         {
             "per_capita_mean": per_capita,
             "line": line,
-            "reports": len(recent),
-            "months": [format_month_index(r.month) for r in recent],
+            "reports": len(nets),
+            "months": [format_month_index(month) for month in months],
         },
         # How far below the line, as a share of the line.
         (line - per_capita) / line,
@@ -346,13 +435,13 @@ def _sort_key(flag: Flag) -> tuple[float, int, int]:
     return (-flag.severity, _KIND_RANK[flag.kind], flag.group_id)
 
 
-def _flags_for(series: GroupSeries, as_of: int, today: date, settings: FlagSettings) -> list[Flag]:
-    trend = compute_trend(series, as_of, settings)
+def _flags_for(series: GroupSeries, as_of: int, overdue: int, settings: FlagSettings) -> list[Flag]:
+    """The group's flags at the as-of month, in no set order; `overdue` is `last_overdue_month` of the day."""
     found = (
-        _not_improving(series, trend),
+        _not_improving(series, as_of, settings),
         _no_gain_after_grant(series, as_of, settings),
         _below_extreme_poverty(series, as_of, settings),
-        _missing_reports(series, as_of, today, settings),
+        _missing_reports(series, as_of, overdue, settings),
     )
     return [flag for flag in found if flag is not None]
 
@@ -368,7 +457,7 @@ def evaluate_group(
     below_extreme_poverty = (line - per-capita mean) / line;
     missing_reports = months in the silent stretch / 12.
     """
-    return sorted(_flags_for(series, as_of, today, settings), key=_sort_key)
+    return sorted(_flags_for(series, as_of, last_overdue_month(today, settings.due_day), settings), key=_sort_key)
 
 
 def evaluate_groups(
@@ -376,8 +465,9 @@ def evaluate_groups(
 ) -> list[Flag]:
     """Flags for many groups, most serious first (ties: kind order, then group id)."""
     flags: list[Flag] = []
+    overdue = last_overdue_month(today, settings.due_day)
     for series in groups:
-        flags.extend(_flags_for(series, as_of, today, settings))
+        flags.extend(_flags_for(series, as_of, overdue, settings))
     # A single sort over all groups' flags, not one per group plus a merge.
     flags.sort(key=_sort_key)
     return flags
@@ -386,11 +476,11 @@ def evaluate_groups(
 # --- cases: a flag's runs over the months -------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     """One unbroken run of a flag kind on a group: its first month and the first month it no longer held.
 
-    `closed` is None while the run lasts (it holds at the last month evaluated).
+    `closed` is None while the run lasts (it holds at the last month evaluated). A named tuple, as
+    `Report`: the full refresh makes one for every open case in the city.
     """
 
     kind: str
@@ -409,17 +499,25 @@ def flag_history(series: GroupSeries, first: int, last: int, today: date, settin
     """
     if first > last:
         raise ValueError("first must not be after last: the flags at `last` are evaluated")
-    running = dict(carried or {})
+    running = dict(carried) if carried else {}
     cases: list[Case] = []
     flags: list[Flag] = []
+    overdue = last_overdue_month(today, settings.due_day)
     for month in range(first, last + 1):
-        flags = _flags_for(series, month, today, settings)
-        holding = {flag.kind for flag in flags}
-        for kind in [kind for kind in running if kind not in holding]:
-            cases.append(Case(kind, running.pop(kind), month))
-        for kind in holding:
-            running.setdefault(kind, month)
-    cases.extend(Case(kind, opened, None) for kind, opened in running.items())
-    cases.sort(key=lambda case: (case.opened, _KIND_RANK[case.kind]))
-    flags.sort(key=_sort_key)
+        flags = _flags_for(series, month, overdue, settings)
+        if running:
+            holding = [flag.kind for flag in flags]
+            for kind in [kind for kind in running if kind not in holding]:
+                cases.append(Case(kind, running.pop(kind), month))
+        for flag in flags:
+            running.setdefault(flag.kind, month)
+    cases += [Case(kind, opened, None) for kind, opened in running.items()]
+    if len(cases) > 1:
+        cases.sort(key=_case_key)
+    if len(flags) > 1:
+        flags.sort(key=_sort_key)
     return cases, flags
+
+
+def _case_key(case: Case) -> tuple[int, int]:
+    return case.opened, _KIND_RANK[case.kind]
