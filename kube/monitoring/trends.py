@@ -143,10 +143,14 @@ class GroupSeries:
         """The column positions `lo:hi` of the reports for months first..last inclusive."""
         return bisect_left(self.months, first), bisect_right(self.months, last)
 
+    def _position(self, month: int) -> int | None:
+        """Where this month's report sits in the columns, or None when the group did not report for it."""
+        position = bisect_left(self.months, month)
+        return position if position < len(self.months) and self.months[position] == month else None
+
     def has_report(self, month: int) -> bool:
         """Whether the group reported for this month."""
-        position = bisect_left(self.months, month)
-        return position < len(self.months) and self.months[position] == month
+        return self._position(month) is not None
 
     def reports_between(self, first: int, last: int) -> tuple[Report, ...]:
         """Reports for months first..last inclusive, oldest first."""
@@ -159,12 +163,13 @@ class GroupSeries:
 
     def report_for(self, month: int) -> Report | None:
         """The report for this month, if there is one."""
-        return self.reports[bisect_left(self.months, month)] if self.has_report(month) else None
+        position = self._position(month)
+        return None if position is None else self.reports[position]
 
     def net_for(self, month: int) -> int | None:
         """The net income reported for this month, if the group reported."""
-        position = bisect_left(self.months, month)
-        return self.nets[position] if position < len(self.months) and self.months[position] == month else None
+        position = self._position(month)
+        return None if position is None else self.nets[position]
 
 
 @dataclass(frozen=True)
