@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import threading
 import time
@@ -472,6 +473,35 @@ def test_stored_flags_pages_take_the_same_number_of_queries_for_more_groups(app,
     small = [measure(url, **kwargs) for url, kwargs in urls]
     seed(40)
     assert [measure(url, **kwargs) for url, kwargs in urls] == small
+
+
+@pytest.mark.usefixtures("monitoring_day")
+@pytest.mark.skipif(bool(os.environ.get("KUBE_TEST_DATABASE_URL")),
+                    reason="SQLite's planner only: PostgreSQL walks the severity index by itself")
+def test_on_sqlite_a_flags_page_walks_the_severity_index_instead_of_sorting_every_flag(app, client, db, login, users):
+    login(users["officer"])
+    for n in range(30):
+        group = bare_group(users["admin"].id if n % 2 else None, f"Kube {n}")
+        add_reports(group, {M(2026, 1) + i: 3_000_000 - 50_000 * i for i in range(6)})
+    db.session.commit()
+    refresh(TODAY)
+    sent = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/monitoring/flags").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    # The page of the other officers' groups (the viewer's own come first, found from the groups).
+    statement, parameters = next((statement, parameters) for statement, parameters in sent
+                                 if "ORDER BY current_flags.severity DESC" in statement and " IS NOT " in statement)
+    plan = " | ".join(row[3] for row in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                                 parameters))
+    assert "SCAN current_flags USING INDEX ix_current_flags_severity" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # only its right part: the page stops early
 
 
 # -- the refresh command and the staleness warning ----------------------------------------------
