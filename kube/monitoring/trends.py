@@ -397,22 +397,20 @@ def _missing_reports(series: GroupSeries, as_of: int, overdue: int, settings: Fl
 def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettings) -> Flag | None:
     # Reports with no active members have no per-person income; skip them
     # rather than divide by zero or let a data-entry slip fire the flag.
-    # Walk back from the as-of month: only the last few usable reports matter.
+    # Only the last few usable reports up to the as-of month matter.
     wanted = settings.poverty_recent_reports
     end = bisect_right(series.months, as_of)
-    members = series.members[max(end - wanted, 0):end]
-    if len(members) < wanted or min(members) <= 0:  # the usual last few reports are not all usable: walk back
-        recent = [position for position in range(end - 1, -1, -1) if series.members[position] > 0][:wanted]
+    start = max(end - wanted, 0)
+    if end - start == wanted and min(series.members[start:end]) > 0:
+        positions: Sequence[int] = range(start, end)  # as usual, the last few reports all count
+    else:
+        positions = [position for position in range(end - 1, -1, -1) if series.members[position] > 0][:wanted][::-1]
         # One report is enough: a group that reports rarely must not escape the
         # poverty check by reporting rarely.
-        if not recent:
+        if not positions:
             return None
-        recent.reverse()
-        members = tuple(series.members[position] for position in recent)
-        nets = tuple(series.nets[position] for position in recent)
-        months = tuple(series.months[position] for position in recent)
-    else:
-        nets, months = series.nets[end - wanted:end], series.months[end - wanted:end]
+    nets = [series.nets[position] for position in positions]
+    members = [series.members[position] for position in positions]
     line = settings.extreme_poverty_line
     # Whole numbers make "exactly at the line" exact (e.g. Rp1.200.000 / 3 members): the mean per-capita
     # income is below the line when sum(net_i / m_i) < line * n, compared over the product of the m_i.
@@ -420,7 +418,7 @@ def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettin
     total = sum(map(mul, nets, [product // count for count in members]))
     if total >= line * len(nets) * product:
         return None
-    # The mean per-capita income as the one fraction total / (product * n), rounded once: int / int is exact.
+    # The mean per-capita income is the fraction total / (product * n); int / int rounds it correctly, once.
     per_capita = total / (product * len(nets))
     return Flag(
         series.group_id,
@@ -429,7 +427,7 @@ def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettin
             "per_capita_mean": per_capita,
             "line": line,
             "reports": len(nets),
-            "months": [format_month_index(month) for month in months],
+            "months": [format_month_index(series.months[position]) for position in positions],
         },
         # How far below the line, as a share of the line.
         (line - per_capita) / line,
