@@ -487,7 +487,7 @@ def test_series_from_columns_in_any_order_equals_the_constructed_one():
     months, nets, members = zip(*reports)
     from_columns = GroupSeries.from_columns(7, JAN_2025, list(months), list(nets), list(members), [(JAN_2025 + 1, 99)])
     assert from_columns == built and hash(from_columns) == hash(built)
-    assert from_columns.months == (JAN_2025, JAN_2025 + 1, JAN_2025 + 2)
+    assert list(from_columns.months) == [JAN_2025, JAN_2025 + 1, JAN_2025 + 2]
     assert from_columns.reports == tuple(sorted(reports))
     assert from_columns.report_for(JAN_2025 + 1) == Report(JAN_2025 + 1, -20, 0)
     assert from_columns.report_for(JAN_2025 + 3) is None and from_columns.net_for(JAN_2025 - 1) is None

@@ -155,7 +155,7 @@ class MonitoringData:
 
 
 _KECAMATAN = aliased(Region, name="kecamatan")
-_NO_REPORTS = ((), (), ())
+_NO_REPORTS: tuple[list[int], list[int], list[int]] = ([], [], [])
 
 
 def scoped_to_month(statement: Select, as_of: int, filters: FlagFilters = FlagFilters()) -> Select:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from kube.core.bulk import no_cyclic_gc
 from kube.core.clock import office_today, utc_now
-from kube.core.database import is_sqlite
+from kube.core.database import is_sqlite, month_index_of
 from kube.core.pagination import clamp_page
 from kube.core.periods import from_month_index, month_index
 from kube.extensions import db
@@ -259,9 +259,10 @@ def _resume_month(previous: Basis | None, basis: Basis) -> int | None:
 def resumed_cases_statement(resume: int) -> Select:
     """The stored cases a refresh resuming at this month continues or replaces: open, or closed from it on.
 
-    (group_id, id, kind, opened, closed); public so the benchmark can time it bare.
+    (group_id, id, kind, opened, closed), the months as month indexes; public so the benchmark can time it bare.
     """
-    return (select(FlagCase.group_id, FlagCase.id, FlagCase.kind, FlagCase.opened, FlagCase.closed)
+    return (select(FlagCase.group_id, FlagCase.id, FlagCase.kind, month_index_of(FlagCase.opened),
+                   month_index_of(FlagCase.closed))
             .where(FlagCase.closed.is_(None) | (FlagCase.closed >= from_month_index(resume))))
 
 
@@ -387,15 +388,15 @@ def _resumed_history(series: trends.GroupSeries, kept: Iterable, resume: int, as
                      deletes: list) -> tuple[list[trends.Case], list[trends.Flag]]:
     """A group's cases continued from the resume month on its stored ones, adding the writes that makes to the lists.
 
-    `kept` are its stored cases still open or closed from the resume month on: (id, kind, opened, closed).
+    `kept` are its stored cases still open or closed from the resume month on: (id, kind, opened, closed), months
+    as month indexes.
     """
     first = max(resume, series.formed_month, _FLOOR)
     if not kept:  # most groups: nothing open, nothing to compare with
         cases, flags = trends.flag_history(series, first, as_of, today, settings)
         inserts += [_case_row(series.group_id, case) for case in cases]
         return cases, flags
-    stored_cases = {(kind, month_index(opened)): (case_id, None if closed is None else month_index(closed))
-                    for case_id, kind, opened, closed in kept}
+    stored_cases = {(kind, opened): (case_id, closed) for case_id, kind, opened, closed in kept}
     carried = {kind: opened for kind, opened in stored_cases if opened < resume}
     cases, flags = trends.flag_history(series, first, as_of, today, settings, carried)
     for case in cases:

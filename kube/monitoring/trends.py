@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from math import prod
 from operator import mul
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -80,9 +80,9 @@ _make_report = partial(tuple.__new__, Report)  # Report from a (month, net, memb
 class GroupSeries:
     """All of a group's monthly reports and grant handovers (month index, grant id).
 
-    The reports are kept as three parallel columns in month order (`months`, `nets`, `members`):
-    every as-of month finds its window by bisecting `months`, and the rules read numbers, not
-    objects. The flags refresh builds a series for every active group (100,000 at national scale)
+    The reports are kept as three parallel columns in month order (`months`, `nets`, `members`, tuples
+    or lists): every as-of month finds its window by bisecting `months`, and the rules read numbers,
+    not objects. The flags refresh builds a series for every active group (100,000 at national scale)
     straight from the database's per-group lists; `reports` gives `Report` tuples, made on first use.
     """
 
@@ -104,23 +104,23 @@ class GroupSeries:
         self._reports: tuple[Report, ...] | None = None
 
     @classmethod
-    def from_columns(cls, group_id: int, formed_month: int, months: Sequence[int], nets: Sequence[int],
-                     members: Sequence[int], handovers: Iterable[Sequence[int]] = ()) -> GroupSeries:
-        """A series from its reports as three parallel columns in any order.
+    def from_columns(cls, group_id: int, formed_month: int, months: list[int], nets: list[int], members: list[int],
+                     handovers: Iterable[Sequence[int]] = ()) -> GroupSeries:
+        """A series from its reports as three parallel lists in any order, kept (not copied) when in month order.
 
         Unlike the constructor it trusts that no month repeats (the database's unique key on group
         and period), so building one costs no Python step per report.
         """
-        months, nets, members = tuple(months), tuple(nets), tuple(members)
-        if list(months) != sorted(months):  # the database returns a group's rows in no set order
-            months, nets, members = (tuple(column) for column in zip(*sorted(zip(months, nets, members))))
+        if sorted(months) != months:  # the database returns a group's rows in no set order
+            months, nets, members = (list(column) for column in zip(*sorted(zip(months, nets, members))))
         series = cls.__new__(cls)
         series.group_id, series.formed_month, series.handovers = group_id, formed_month, tuple(map(tuple, handovers))
         series.months, series.nets, series.members, series._reports = months, nets, members, None
         return series
 
     def _key(self) -> tuple:
-        return self.group_id, self.formed_month, self.months, self.nets, self.members, self.handovers
+        return (self.group_id, self.formed_month, tuple(self.months), tuple(self.nets), tuple(self.members),
+                self.handovers)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GroupSeries) and self._key() == other._key()
@@ -356,6 +356,7 @@ def _no_gain_after_grant(series: GroupSeries, as_of: int, settings: FlagSettings
     )
 
 
+@lru_cache(maxsize=64)  # asked once a group by the full refresh, always of the same day
 def last_overdue_month(today: date, due_day: int) -> int:
     """The latest month whose report is overdue on `today`.
 
@@ -374,11 +375,11 @@ def _missing_reports(series: GroupSeries, as_of: int, overdue: int, settings: Fl
     # two overdue months cannot have "the latest two" missing.
     if earlier < series.formed_month:
         return None
-    if series.has_report(latest) or series.has_report(earlier):
+    before = bisect_left(series.months, earlier)
+    if before < len(series.months) and series.months[before] <= latest:  # a report for one of them
         return None
     # The whole silent stretch, for the severity and the reason: back from `latest` to the last
     # report before it, or to the group's formation when it never reported before.
-    before = bisect_left(series.months, earlier)
     last_heard = series.months[before - 1] if before else series.formed_month - 1
     streak = latest - max(last_heard, series.formed_month - 1)
     return Flag(
@@ -401,16 +402,18 @@ def _below_extreme_poverty(series: GroupSeries, as_of: int, settings: FlagSettin
     wanted = settings.poverty_recent_reports
     end = bisect_right(series.months, as_of)
     start = max(end - wanted, 0)
-    if end - start == wanted and min(series.members[start:end]) > 0:
-        positions: Sequence[int] = range(start, end)  # as usual, the last few reports all count
+    members = series.members[start:end]
+    if end - start == wanted and min(members) > 0:  # as usual, the last few reports all count
+        positions: Sequence[int] = range(start, end)
+        nets = series.nets[start:end]
     else:
         positions = [position for position in range(end - 1, -1, -1) if series.members[position] > 0][:wanted][::-1]
         # One report is enough: a group that reports rarely must not escape the
         # poverty check by reporting rarely.
         if not positions:
             return None
-    nets = [series.nets[position] for position in positions]
-    members = [series.members[position] for position in positions]
+        nets = tuple(series.nets[position] for position in positions)
+        members = tuple(series.members[position] for position in positions)
     line = settings.extreme_poverty_line
     # Whole numbers make "exactly at the line" exact (e.g. Rp1.200.000 / 3 members): the mean per-capita
     # income is below the line when sum(net_i / m_i) < line * n, compared over the product of the m_i.
