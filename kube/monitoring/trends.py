@@ -148,10 +148,6 @@ class GroupSeries:
         position = bisect_left(self.months, month)
         return position if position < len(self.months) and self.months[position] == month else None
 
-    def has_report(self, month: int) -> bool:
-        """Whether the group reported for this month."""
-        return self._position(month) is not None
-
     def reports_between(self, first: int, last: int) -> tuple[Report, ...]:
         """Reports for months first..last inclusive, oldest first."""
         lo, hi = self.span(first, last)
