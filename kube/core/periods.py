@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -562,6 +562,7 @@ def _stored_page(as_of: int, today: date, filters: operations.FlagFilters, page:
     total = sum(counts.values())
     page = clamp_page(page, total, per_page)
     start, end = (page - 1) * per_page, page * per_page
+
     def rows(walk: bool) -> Select:
         flag_of_group = CurrentFlag.group_id == Group.id
         if walk and is_sqlite():
